@@ -1,0 +1,16 @@
+/* cli.h — the subcommands of the backdrop command line, one file each (src/cli_*.c).
+ * Each takes the arguments after the subcommand name (argv[0] is the subcommand) and returns
+ * the process exit code: 0 ok, 1 bad input or failure, 2 usage error. */
+#ifndef BACKDROP_CLI_H
+#define BACKDROP_CLI_H
+
+#define BD_EXIT_OK 0
+#define BD_EXIT_FAIL 1
+#define BD_EXIT_USAGE 2
+
+/* The default weights file: $BACKDROP_MODEL, else weights/deeplabv3_mnv2_pascal.bdw next to
+ * the executable's working directory. */
+const char *cli_default_model(void);
+
+int cli_info(int argc, char **argv);
+#endif

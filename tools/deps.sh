@@ -1,0 +1,45 @@
+#!/bin/sh
+# deps.sh — make sure the Debian packages backdrop needs are present.
+#   sh tools/deps.sh build   what `make` needs: gcc, make, python3, libstb-dev
+#   sh tools/deps.sh test    also what `make test` needs: the aarch64 cross compiler and
+#                            qemu-user (NEON kernels run under emulation), clang + its
+#                            runtime (fuzzing, LeakSanitizer), valgrind
+#   sh tools/deps.sh bench   also the peers `make bench` compares against: OpenCV's Python
+#                            module and XNNPACK
+# As root, missing packages are installed with apt-get; otherwise the missing ones are named.
+set -u
+want=${1:-build}
+missing=""
+need() { # need PACKAGE FILE-THAT-PROVES-IT
+    [ -e "$2" ] || missing="$missing $1"
+}
+need_cmd() { command -v "$2" >/dev/null 2>&1 || missing="$missing $1"; }
+
+need_cmd gcc gcc
+need_cmd make make
+need_cmd python3 python3
+need libstb-dev /usr/include/stb/stb_image.h
+if [ "$want" = test ] || [ "$want" = bench ]; then
+    need_cmd gcc-aarch64-linux-gnu aarch64-linux-gnu-gcc
+    need_cmd qemu-user qemu-aarch64
+    need_cmd clang clang
+    need libclang-rt-14-dev /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
+    need_cmd valgrind valgrind
+fi
+if [ "$want" = bench ]; then
+    need python3-opencv /usr/lib/python3/dist-packages/cv2
+    need libxnnpack-dev /usr/include/xnnpack.h
+    need libpthreadpool-dev /usr/include/pthreadpool.h
+    need libcpuinfo-dev /usr/include/cpuinfo.h
+fi
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "deps: installing$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq $missing >/dev/null || {
+        echo "deps: apt-get install$missing failed" >&2; exit 1; }
+else
+    echo "deps: missing Debian packages:$missing" >&2
+    echo "deps: install them with: sudo apt-get install$missing" >&2
+    exit 1
+fi
