@@ -104,3 +104,4 @@ clean:
 
 -include bench/bench.mk
 -include tests/extra.mk
+-include tests/hardening.mk

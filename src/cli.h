@@ -13,4 +13,13 @@
 const char *cli_default_model(void);
 
 int cli_info(int argc, char **argv);
+int cli_bench(int argc, char **argv);
+/* class-id map of a photo (cli_labels.c); "segment" is an alias */
+int cli_labels(int argc, char **argv);
+/* the effects (cli_effects.c) */
+int cli_blur(int argc, char **argv);
+int cli_replace(int argc, char **argv);
+int cli_gray(int argc, char **argv);
+int cli_cutout(int argc, char **argv);
+int cli_mask(int argc, char **argv);
 #endif

@@ -13,6 +13,14 @@ typedef struct {
 
 static const subcommand commands[] = {
     {"info", cli_info, "print a weights file's metadata and tensors"},
+    {"labels", cli_labels, "write the class of every pixel as a label PNG"},
+    {"segment", cli_labels, "the same as labels"},
+    {"bench", cli_bench, "time the network on a synthetic image (GFLOP/s, memory)"},
+    {"blur", cli_blur, "blur the background of a photo, keep the subject sharp"},
+    {"replace", cli_replace, "put the subject on another picture or a solid colour"},
+    {"gray", cli_gray, "subject in colour, background in gray"},
+    {"cutout", cli_cutout, "cut the subject out: PNG with a transparent background"},
+    {"mask", cli_mask, "write the subject matte as a gray image"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

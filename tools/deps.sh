@@ -27,7 +27,8 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
     need_cmd valgrind valgrind
 fi
 if [ "$want" = bench ]; then
-    need python3-opencv /usr/lib/python3/dist-packages/cv2
+    # the module is cv2.cpython-3XX-<arch>.so: ask Debian's python3 itself
+    /usr/bin/python3 -c 'import cv2, numpy' 2>/dev/null || missing="$missing python3-opencv"
     need libxnnpack-dev /usr/include/xnnpack.h
     need libpthreadpool-dev /usr/include/pthreadpool.h
     need libcpuinfo-dev /usr/include/cpuinfo.h

@@ -1,0 +1,200 @@
+#!/bin/sh
+# run_bench.sh — everything `make bench` measures, written to bench/results.md (raw logs in
+# bench/out/): the machine, peak FMA throughput, each kernel on the network's layer shapes,
+# the network end to end for every weights file at output stride 8 and 16 on 1 and all
+# threads, the peers (XNNPACK, OpenCV dnn) in alternating runs, the whole blur job.
+#
+# Environment (make bench sets them): BUILD (object dir with bench/ programs), BIN (the
+# backdrop CLI), SHARED (../shared), RUNS (timed runs per configuration, default 10; slow
+# configurations use half), PYTHON (for bench/alternate.py), OPENCV_PYTHON (Debian's
+# /usr/bin/python3, which has cv2), KERNEL_ISAS (kernel tables for bench_kernels, default
+# every supported one), OUT (results file), WEIGHTS_DIR (default weights).
+# Timings are only meaningful on an otherwise idle machine: the script prints the load.
+set -u
+: "${BUILD:?}" "${BIN:?}" "${SHARED:=../shared}" "${RUNS:=10}" "${PYTHON:=python3}"
+: "${OPENCV_PYTHON:=/usr/bin/python3}" "${KERNEL_ISAS:=}" "${OUT:=bench/results.md}"
+LOGS=bench/out
+mkdir -p "$LOGS"
+THREADS=$(nproc)
+start_all=$(date +%s)
+say() { echo "bench: $*" >&2; }
+half_runs=$(( RUNS / 2 )); [ "$half_runs" -lt 3 ] && half_runs=3
+frozen="$SHARED/models/deeplabv3_mnv2_dm05_pascal_trainaug/frozen_inference_graph.pb"
+golden="$SHARED/golden/dm05_frozen_os8/person_astronaut"
+WEIGHTS_DIR=${WEIGHTS_DIR:-weights}
+D10=$WEIGHTS_DIR/deeplabv3_mnv2_pascal.bdw
+D05=$WEIGHTS_DIR/deeplabv3_mnv2_dm05_pascal.bdw
+
+# value KEY FILE: the last KEY=value on the last line that has it
+value() { grep -o "$1=[^ ]*" "$2" 2>/dev/null | tail -n 1 | cut -d= -f2; }
+# ratio A B [digits]: A / B, or "-"
+ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN {
+    if (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) print "-";
+    else printf "%." d "f\n", a / b }'; }
+
+exec 3>"$OUT.tmp"
+md() { printf '%s\n' "$*" >&3; }
+
+# ------------------------------------------------------------------ the machine ------
+cpu=$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)
+flags=$(grep -m1 '^flags' /proc/cpuinfo)
+has() { case " $flags " in *" $1 "*) echo yes ;; *) echo no ;; esac; }
+md "# backdrop benchmark results"
+md ""
+md "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+md "- machine: $cpu, $THREADS logical CPUs ($(lscpu | sed -n 's/^Core(s) per socket: *//p') cores/socket, $(lscpu | sed -n 's/^Thread(s) per core: *//p') thread/core), avx2 $(has avx2), fma $(has fma), avx512f $(has avx512f)"
+md "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (timings are only meaningful on an idle machine)"
+md "- compiler: $(${CC:-gcc} --version | head -n 1); flags: -O2 (Makefile OPT), kernels per ISA"
+md "- source: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain 2>/dev/null | grep -q . && echo ' + uncommitted changes')"
+md "- peers: XNNPACK $(dpkg-query -W -f '${Version}' libxnnpack0 2>/dev/null || echo '?') (Debian), OpenCV $("$OPENCV_PYTHON" -c 'import cv2; print(cv2.__version__)' 2>/dev/null || echo '?') dnn (Debian python3-opencv)"
+md "- runs: $RUNS per configuration ($half_runs for depth 1.0 at output stride 8), median reported; time = network only (normalised 513x513 input -> logits) unless stated"
+md ""
+
+# ------------------------------------------------------------------ peak FMA --------
+say "peak FMA"
+peak_per_core=""
+if [ -x "$BUILD/bench/peak_fma" ]; then
+    "$BUILD/bench/peak_fma" >"$LOGS/peak_fma.txt" 2>&1
+    objdump -d --no-show-raw-insn "$BUILD/bench/peak_fma_avx2.o" 2>/dev/null |
+        sed -n '/<peak_fma_avx2>:/,/ret/p' >"$LOGS/peak_fma_avx2.asm"
+    nfma=$(grep -c 'vfmadd[0-9]*ps *%ymm[0-9]*,%ymm[0-9]*,%ymm[0-9]*$' "$LOGS/peak_fma_avx2.asm")
+    peak_per_core=$(grep 'isa=avx2 threads=1 ' "$LOGS/peak_fma.txt" | grep -o 'gflops=[0-9.]*' | cut -d= -f2)
+    md "## Peak FMA throughput"
+    md ""
+    md "12 independent ymm accumulators, register operands only (objdump of the loop: $nfma register-only vfmadd...ps, see bench/out/peak_fma_avx2.asm), 2 flops per lane per FMA; best (and median) of 7 trials."
+    md ""
+    md '```'
+    cat "$LOGS/peak_fma.txt" >&3
+    md '```'
+    md ""
+fi
+peak_all=$(grep "isa=avx2 threads=$THREADS " "$LOGS/peak_fma.txt" 2>/dev/null | grep -o 'gflops=[0-9.]*' | cut -d= -f2)
+[ -n "$peak_all" ] || peak_all=$(awk -v p="$peak_per_core" -v t="$THREADS" 'BEGIN { print p * t }')
+
+# ------------------------------------------------------------------ end to end ------
+say "network end to end"
+md "## Network end to end (\`backdrop bench\`)"
+md ""
+md "GFLOP = 2 x multiply-adds of the convolutions the network runs (image-pooling half of concat_projection folded into a bias, as src/network.c does). % peak = GFLOP/s over the measured peak for that thread count."
+md ""
+md "| weights | depth | input | OS | threads | median ms | min | max | GFLOP | GFLOP/s | % peak | speed-up 1->$THREADS | arena MB | peak RSS MB |"
+md "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+for w in $D10 $D05 $WEIGHTS_DIR/deeplabv3_mnv2_dm05_pascal_quant.bdw $WEIGHTS_DIR/deeplabv3_257_mv_gpu.bdw; do
+    [ -f "$w" ] || { say "no $w: skipped (make weights)"; continue; }
+    for os in 16 8; do
+        runs=$RUNS; [ "$w" = "$D10" ] && [ "$os" = 8 ] && runs=$half_runs
+        t1_med=""
+        for t in 1 $THREADS; do
+            log="$LOGS/e2e_$(basename "$w" .bdw)_os${os}_t$t.txt"
+            "$BIN" bench --model "$w" --os "$os" --threads "$t" --runs "$runs" --per-run >"$log" 2>&1 ||
+                { say "backdrop bench failed: see $log"; continue; }
+            med=$(value median_ms "$log"); gf=$(value gflops "$log")
+            gflop=$(value gflop "$log"); depth=$(sed -n 's/.*(depth \([0-9.]*\),.*/\1/p' "$log" | head -n 1)
+            size=$(sed -n 's/.*input \([0-9]*x[0-9]*\),.*/\1/p' "$log" | head -n 1)
+            p=$peak_per_core; [ "$t" != 1 ] && p=$(awk -v a="$peak_all" -v t="$t" -v th="$THREADS" 'BEGIN { print a * t / th }')
+            pct=$(awk -v g="$gf" -v p="$p" 'BEGIN { if (p > 0) printf "%.0f", 100 * g / p; else print "-" }')
+            sp="-"; [ "$t" = 1 ] && t1_med=$med; [ "$t" != 1 ] && sp=$(ratio "$t1_med" "$med")
+            arena=$(awk -v b="$(value arena_bytes "$log")" 'BEGIN { printf "%.1f", b / 1048576 }')
+            rss=$(awk -v k="$(value peak_rss_kb "$log")" 'BEGIN { printf "%.1f", k / 1024 }')
+            md "| $(basename "$w") | $depth | $size | $os | $t | $med | $(value min_ms "$log") | $(value max_ms "$log") | $gflop | $gf | $pct | $sp | $arena | $rss |"
+        done
+    done
+done
+md ""
+
+# ------------------------------------------------------------------ peers -----------
+say "peers (alternating runs)"
+md "## Peers, alternating runs (bench/alternate.py)"
+md ""
+md "Same synthetic input, same thread count, runners resident and warmed up, one run of each in turn (A,B,C,A,B,C...); each runner times its own runs. XNNPACK runs our weights file through its operator API and its logits are checked against ours (and against the golden logits for the frozen dm05 model) before timing. OpenCV runs the frozen TF graph pruned to backbone input -> logits. Ratio = our median / theirs (below 1: ours is faster). Targets: <= 1.0 vs XNNPACK (d=1.0 OS16, dm05 OS8), <= 0.8 vs OpenCV."
+md ""
+md "| model | OS | threads | ours ms | XNNPACK ms | OpenCV ms | ours/XNNPACK | ours/OpenCV | checks |"
+md "|---|---:|---:|---:|---:|---:|---:|---:|---|"
+xnn="$BUILD/bench/peer_xnnpack"
+have_cv=no; "$OPENCV_PYTHON" -c 'import cv2, numpy' 2>/dev/null && [ -f "$frozen" ] && have_cv=yes
+peer() { # peer WEIGHTS OS WITH_OPENCV LABEL
+    w=$1; os=$2; cv=$3; label=$4
+    [ -f "$w" ] || { say "no $w: peers skipped"; return; }
+    runs=$RUNS; [ "$w" = "$D10" ] && [ "$os" = 8 ] && runs=$half_runs
+    for t in 1 $THREADS; do
+        log="$LOGS/peers_$(basename "$w" .bdw)_os${os}_t$t.txt"
+        check=""
+        [ "$cv" = yes ] && [ -f "$golden/input.f32" ] &&
+            check="--check-input $golden/input.f32 --check-logits $golden/logits.f32"
+        set -- "ours=$BIN bench --model $w --os $os --threads $t --serve"
+        [ -x "$xnn" ] && set -- "$@" "xnnpack=$xnn --model $w --os $os --threads $t --serve $check"
+        [ "$cv" = yes ] && [ "$have_cv" = yes ] &&
+            set -- "$@" "opencv=$OPENCV_PYTHON bench/peer_opencv.py --graph $frozen --threads $t --serve $check"
+        "$PYTHON" bench/alternate.py --runs "$runs" "$@" >"$log" 2>&1 ||
+            say "alternate.py failed: see $log"
+        ours=$(sed -n 's/^alt ours median_ms=\([^ ]*\).*/\1/p' "$log")
+        x=$(sed -n 's/^alt xnnpack median_ms=\([^ ]*\).*/\1/p' "$log")
+        c=$(sed -n 's/^alt opencv median_ms=\([^ ]*\).*/\1/p' "$log")
+        checks=$(awk '/check logits/ { who = $1; sub(":", "", who);
+                     what = /vs backdrop/ ? "ours" : "golden";
+                     match($0, /max_abs_diff=[^ ]*/);
+                     printf "%s%s vs %s %s", n++ ? "; " : "", who, what, substr($0, RSTART + 13, RLENGTH - 13) }' "$log")
+        md "| $label | $os | $t | ${ours:--} | ${x:--} | ${c:--} | $(ratio "$ours" "$x") | $(ratio "$ours" "$c") | ${checks:--} |"
+    done
+}
+peer "$D05" 8 yes "depth 0.5 (frozen graph)"
+peer "$D10" 16 no "depth 1.0"
+peer "$D10" 8 no "depth 1.0"
+md ""
+
+# ------------------------------------------------------------------ the blur job ----
+say "whole blur job"
+md "## Whole \`blur\` job (decode + network + mask + composite + encode)"
+md ""
+if "$BIN" --help 2>/dev/null | grep -q '^ *blur '; then
+    md "Wall time of the whole command (process start to exit: also loading the weights) and the median of each stage from its \`--time\` line; median of $half_runs runs each."
+    md ""
+    md "| image | weights | threads | wall ms | decode | preprocess | network | mask | refine | composite | encode | total (--time) |"
+    md "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    for img in "$SHARED/images/person_grace_hopper.jpg" "$SHARED/images/people_beach_kites_large.jpg"; do
+        [ -f "$img" ] && [ -f "$D10" ] || continue
+        for t in 1 $THREADS; do
+            log="$LOGS/blur_$(basename "$img" | sed 's/\..*//')_t$t.txt"; : >"$log"
+            i=0
+            while [ $i -lt "$half_runs" ]; do
+                s=$(date +%s%N)
+                "$BIN" blur "$img" -o "$LOGS/blur_out.jpg" --model "$D10" --threads "$t" --time -q \
+                    >>"$log" 2>&1 || { say "backdrop blur failed: see $log"; break; }
+                echo "wall=$(( ($(date +%s%N) - s) / 1000000 ))" >>"$log"
+                i=$((i + 1))
+            done
+            # medians of: wall, then the numbers after decode/preprocess/.../total on --time lines
+            awk -v img="$(basename "$img")" -v w="$(basename "$D10")" -v t="$t" '
+                function med(k,   n, i, j, x) { n = cnt[k]; if (!n) return "-";
+                    for (i = 1; i <= n; i++) a[i] = v[k, i];
+                    for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j > 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+                    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+                /^wall=/ { split($0, p, "="); v["wall", ++cnt["wall"]] = p[2] }
+                /^time / { for (i = 1; i < NF; i++) { k = $i; sub(":", "", k);
+                    if (k ~ /^(decode|preprocess|network|mask|refine|composite|encode|total)$/) {
+                        x = $(i + 1); sub(",", "", x); if (x ~ /^[0-9.]+$/) v[k, ++cnt[k]] = x } } }
+                END { printf "| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", img, w, t,
+                      med("wall"), med("decode"), med("preprocess"), med("network"), med("mask"),
+                      med("refine"), med("composite"), med("encode"), med("total") }' "$log" >&3
+        done
+    done
+else
+    md "(\`backdrop blur\` is not in this build yet.)"
+fi
+md ""
+
+# ------------------------------------------------------------------ kernels ---------
+say "kernels on the network's shapes"
+if [ -x "$BUILD/bench/bench_kernels" ] && [ -f "$D10" ] && [ -f "$D05" ]; then
+    set -- --model "$D10" --model "$D05" --peak "${peak_per_core:-0}" --runs 7
+    for isa in $KERNEL_ISAS; do set -- "$@" --isa "$isa"; done
+    "$BUILD/bench/bench_kernels" "$@" >"$LOGS/kernels.md" 2>&1 || say "bench_kernels failed: see $LOGS/kernels.md"
+    cat "$LOGS/kernels.md" >&3
+else
+    md "(kernel benchmark skipped: needs $BUILD/bench/bench_kernels, $D10 and $D05)"
+fi
+md ""
+md "Total benchmark time: $(( $(date +%s) - start_all )) s; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
+exec 3>&-
+mv "$OUT.tmp" "$OUT"
+say "wrote $OUT in $(( $(date +%s) - start_all )) s"

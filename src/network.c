@@ -1,0 +1,324 @@
+/* network.c — DeepLabV3 with a MobileNetV2 backbone, described in code.
+ *
+ *   input  H x W x 3 (normalised to -1..1, padded)
+ *   stem   MobilenetV2/Conv: 3x3 conv, stride 2, ReLU6
+ *   17 inverted residual blocks (table below): expand 1x1 + ReLU6 -> depthwise 3x3 + ReLU6
+ *          -> project 1x1 (linear), plus the block input when shapes allow (residual)
+ *   head   image pooling (global average -> 1x1 conv + ReLU, broadcast back), aspp0 (1x1
+ *          conv + ReLU), concat_projection (1x1 conv + ReLU over both), logits (1x1 conv)
+ *
+ * Channel counts come from the loaded model (depth multiplier 0.5 or 1.0, any class count);
+ * this file only knows the structure. Batch norm is already folded into weights and biases.
+ *
+ * Output stride: the backbone would shrink the image 32x; DeepLab stops at 8x or 16x. Once
+ * the running stride reaches the output stride, each further stride-2 block runs at stride 1
+ * instead and doubles the dilation of the blocks after it, which keeps their receptive field
+ * (TensorFlow's mobilenet "output_stride" rule).
+ *
+ * Memory: every buffer is planned in network_new and lives in one arena:
+ *   ping, pong  block input / output, alternating (max over layers of H x W x C)
+ *   expanded    output of the expand 1x1 (max H x W x 6C); also holds the network input
+ *               before the stem runs, and the aspp0 output in the head
+ *   depthwise   output of the depthwise 3x3; also the concat_projection output
+ *   logits      fh x fw x classes, kept after the run for post-processing
+ *   small       pooled features, image-pooling vector, folded bias
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "network.h"
+
+/* ------------------------------------------------------------ the MobileNetV2 table -- */
+
+static const struct {
+    int expansion;      /* expand 1x1 multiplies the channels by this (1 = no expand) */
+    int stride;         /* nominal stride of the depthwise conv */
+    const char *scope;  /* TensorFlow name scope, used for observer names */
+} mnv2_blocks[MNV2_BLOCKS] = {
+    {1, 1, "MobilenetV2/expanded_conv"},
+    {6, 2, "MobilenetV2/expanded_conv_1"},
+    {6, 1, "MobilenetV2/expanded_conv_2"},
+    {6, 2, "MobilenetV2/expanded_conv_3"},
+    {6, 1, "MobilenetV2/expanded_conv_4"},
+    {6, 1, "MobilenetV2/expanded_conv_5"},
+    {6, 2, "MobilenetV2/expanded_conv_6"},
+    {6, 1, "MobilenetV2/expanded_conv_7"},
+    {6, 1, "MobilenetV2/expanded_conv_8"},
+    {6, 1, "MobilenetV2/expanded_conv_9"},
+    {6, 1, "MobilenetV2/expanded_conv_10"},
+    {6, 1, "MobilenetV2/expanded_conv_11"},
+    {6, 1, "MobilenetV2/expanded_conv_12"},
+    {6, 2, "MobilenetV2/expanded_conv_13"},
+    {6, 1, "MobilenetV2/expanded_conv_14"},
+    {6, 1, "MobilenetV2/expanded_conv_15"},
+    {6, 1, "MobilenetV2/expanded_conv_16"},
+};
+
+/* ------------------------------------------------------------ the plan --------------- */
+
+typedef struct {
+    int in_h, in_w, out_h, out_w;
+    int stride, dilation, pad_top, pad_left;
+    int residual;                       /* add the block input to the project output */
+} block_plan;
+
+enum { BUF_PING, BUF_PONG, BUF_EXPANDED, BUF_DEPTHWISE, BUF_LOGITS, BUF_SMALL, BUF_COUNT };
+
+struct bd_network {
+    const bd_model *m;
+    int in_h, in_w, output_stride;
+    int stem_h, stem_w, stem_pad_top, stem_pad_left;
+    block_plan blocks[MNV2_BLOCKS];
+    int feat_h, feat_w;                 /* backbone output = logits size */
+    bd_arena arena;
+    int buf[BUF_COUNT];                 /* arena handles */
+};
+
+/* TensorFlow SAME padding for a 3x3 kernel with the given stride and dilation: the output
+ * is ceil(in / stride); the padding needed to produce it is split with the smaller half on
+ * top/left (so stride 2 on an even size pads 0 before and 1 after, on an odd size 1 and 1),
+ * and a dilated stride-1 conv pads `dilation` on each side. */
+static void same_3x3(int in, int stride, int dilation, int *out, int *pad_before)
+{
+    int extent = 2 * dilation + 1;
+    *out = (in + stride - 1) / stride;
+    int total = (*out - 1) * stride + extent - in;
+    *pad_before = total > 0 ? total / 2 : 0;
+}
+
+static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
+
+/* The channel counts must chain from layer to layer; model_load checks this too, but a
+ * hand-made model (tests) goes through here only. */
+static int check_model(const bd_model *m, char *err, size_t errlen)
+{
+    int c = m->stem.cout;
+    if (m->stem.cin < 1 || c < 1) {
+        snprintf(err, errlen, "network: model has an empty stem");
+        return -1;
+    }
+    for (int i = 0; i < MNV2_BLOCKS; i++) {
+        const bd_block *b = &m->blocks[i];
+        if (b->has_expand != (mnv2_blocks[i].expansion != 1) ||
+            (b->has_expand && b->expand.cin != c) ||
+            b->depthwise.cin != (b->has_expand ? b->expand.cout : c) ||
+            b->depthwise.cout != b->depthwise.cin || b->project.cin != b->depthwise.cout ||
+            b->project.cout < 1) {
+            snprintf(err, errlen, "network: %s: channel counts do not chain",
+                     mnv2_blocks[i].scope);
+            return -1;
+        }
+        c = b->project.cout;
+    }
+    if (m->image_pooling.cin != c || m->aspp0.cin != c ||
+        m->concat_projection.cin != m->image_pooling.cout + m->aspp0.cout ||
+        m->logits.cin != m->concat_projection.cout || m->logits.cout != m->num_classes ||
+        m->num_classes < 1 || m->num_classes > BD_MAX_CLASSES) {
+        snprintf(err, errlen, "network: head channel counts do not chain");
+        return -1;
+    }
+    return 0;
+}
+
+bd_network *network_new(const bd_model *m, int in_h, int in_w, int output_stride,
+                        char *err, size_t errlen)
+{
+    if (output_stride != 8 && output_stride != 16) {
+        snprintf(err, errlen, "network: output stride must be 8 or 16, not %d", output_stride);
+        return NULL;
+    }
+    if (in_h < 1 || in_w < 1 || in_h > 8192 || in_w > 8192) {
+        snprintf(err, errlen, "network: input size %dx%d is outside 1..8192", in_w, in_h);
+        return NULL;
+    }
+    if (check_model(m, err, errlen))
+        return NULL;
+    bd_network *n = calloc(1, sizeof *n);
+    if (!n) {
+        snprintf(err, errlen, "network: out of memory");
+        return NULL;
+    }
+    n->m = m;
+    n->in_h = in_h;
+    n->in_w = in_w;
+    n->output_stride = output_stride;
+
+    /* Walk the layers once to get every size; track the largest buffer of each kind. */
+    size_t ping = 0, expanded = (size_t)in_h * in_w * m->stem.cin, depthwise = 0;
+    same_3x3(in_h, 2, 1, &n->stem_h, &n->stem_pad_top);
+    same_3x3(in_w, 2, 1, &n->stem_w, &n->stem_pad_left);
+    ping = (size_t)n->stem_h * n->stem_w * m->stem.cout;
+
+    int h = n->stem_h, w = n->stem_w, c = m->stem.cout;
+    int current_stride = 2, rate = 1;
+    for (int i = 0; i < MNV2_BLOCKS; i++) {
+        const bd_block *b = &m->blocks[i];
+        block_plan *p = &n->blocks[i];
+        int s = mnv2_blocks[i].stride;
+        if (current_stride == output_stride) {   /* at the output stride: dilate instead */
+            p->stride = 1;
+            p->dilation = rate;
+            rate *= s;
+        } else {
+            p->stride = s;
+            p->dilation = 1;
+            current_stride *= s;
+        }
+        p->in_h = h;
+        p->in_w = w;
+        same_3x3(h, p->stride, p->dilation, &p->out_h, &p->pad_top);
+        same_3x3(w, p->stride, p->dilation, &p->out_w, &p->pad_left);
+        p->residual = p->stride == 1 && b->project.cout == c;
+        int cexp = b->depthwise.cin;
+        if (b->has_expand)
+            expanded = max_sz(expanded, (size_t)h * w * cexp);
+        depthwise = max_sz(depthwise, (size_t)p->out_h * p->out_w * cexp);
+        h = p->out_h;
+        w = p->out_w;
+        c = b->project.cout;
+        ping = max_sz(ping, (size_t)h * w * c);
+    }
+    n->feat_h = h;
+    n->feat_w = w;
+    expanded = max_sz(expanded, (size_t)h * w * m->aspp0.cout);
+    depthwise = max_sz(depthwise, (size_t)h * w * m->concat_projection.cout);
+    size_t small = (size_t)c + m->image_pooling.cout + m->concat_projection.cout;
+
+    bd_arena *a = &n->arena;
+    n->buf[BUF_PING] = arena_reserve(a, ping * sizeof(float));
+    n->buf[BUF_PONG] = arena_reserve(a, ping * sizeof(float));
+    n->buf[BUF_EXPANDED] = arena_reserve(a, expanded * sizeof(float));
+    n->buf[BUF_DEPTHWISE] = arena_reserve(a, depthwise * sizeof(float));
+    n->buf[BUF_LOGITS] = arena_reserve(a, (size_t)h * w * m->num_classes * sizeof(float));
+    n->buf[BUF_SMALL] = arena_reserve(a, small * sizeof(float));
+    if (arena_commit(a)) {
+        snprintf(err, errlen, "network: out of memory allocating %zu MB of activations for "
+                 "a %dx%d input", arena_bytes(a) >> 20, in_w, in_h);
+        network_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+void network_free(bd_network *n)
+{
+    if (!n)
+        return;
+    arena_release(&n->arena);
+    free(n);
+}
+
+static float *buffer(const bd_network *n, int which)
+{
+    return arena_get(&n->arena, n->buf[which]);
+}
+
+float *network_input(bd_network *n) { return buffer(n, BUF_EXPANDED); }
+size_t network_arena_bytes(const bd_network *n) { return arena_bytes(&n->arena); }
+int network_input_h(const bd_network *n) { return n->in_h; }
+int network_input_w(const bd_network *n) { return n->in_w; }
+int network_output_stride(const bd_network *n) { return n->output_stride; }
+
+const float *network_logits(const bd_network *n, int *fh, int *fw, int *classes)
+{
+    *fh = n->feat_h;
+    *fw = n->feat_w;
+    *classes = n->m->num_classes;
+    return buffer(n, BUF_LOGITS);
+}
+
+/* ------------------------------------------------------------ the forward pass -------- */
+
+static void observe(bd_layer_observer obs, void *ctx, const char *scope, const char *layer,
+                    const float *t, int h, int w, int c)
+{
+    if (!obs)
+        return;
+    char name[128];
+    snprintf(name, sizeof name, "%s%s%s", scope, layer ? "/" : "", layer ? layer : "");
+    obs(ctx, name, t, h, w, c);
+}
+
+void network_run(bd_network *n, const bd_kernels *k, bd_layer_observer obs, void *ctx)
+{
+    const bd_model *m = n->m;
+    float *x = buffer(n, BUF_PING);           /* current block input */
+    float *y = buffer(n, BUF_PONG);           /* current block output */
+    float *expanded = buffer(n, BUF_EXPANDED);
+    float *depthwise = buffer(n, BUF_DEPTHWISE);
+
+    /* Stem: input (in_h x in_w x 3, held in `expanded`) -> x (stem_h x stem_w x C0). */
+    k->conv3x3s2(expanded, n->in_h, n->in_w, m->stem.cin, x, n->stem_h, n->stem_w,
+                 m->stem.cout, m->stem.weight, m->stem.bias,
+                 n->stem_pad_top, n->stem_pad_left, BD_ACT_RELU6);
+    observe(obs, ctx, "MobilenetV2/Conv", NULL, x, n->stem_h, n->stem_w, m->stem.cout);
+
+    /* Backbone: 17 inverted residual blocks, x -> y, then swap. */
+    int c = m->stem.cout;
+    for (int i = 0; i < MNV2_BLOCKS; i++) {
+        const bd_block *b = &m->blocks[i];
+        const block_plan *p = &n->blocks[i];
+        const char *scope = mnv2_blocks[i].scope;
+        int cexp = b->depthwise.cin, cout = b->project.cout;
+
+        const float *dw_in = x;                       /* in_h x in_w x cexp */
+        if (b->has_expand) {
+            k->pwconv(x, p->in_h * p->in_w, c, expanded, cexp,
+                      b->expand.weight, b->expand.bias, NULL, BD_ACT_RELU6);
+            observe(obs, ctx, scope, "expand", expanded, p->in_h, p->in_w, cexp);
+            dw_in = expanded;
+        }
+        k->dwconv3x3(dw_in, p->in_h, p->in_w, cexp, depthwise, p->out_h, p->out_w,
+                     b->depthwise.weight, b->depthwise.bias,
+                     p->stride, p->dilation, p->pad_top, p->pad_left, BD_ACT_RELU6);
+        observe(obs, ctx, scope, "depthwise", depthwise, p->out_h, p->out_w, cexp);
+
+        k->pwconv(depthwise, p->out_h * p->out_w, cexp, y, cout,
+                  b->project.weight, b->project.bias, p->residual ? x : NULL, BD_ACT_NONE);
+        observe(obs, ctx, scope, p->residual ? "add" : "project", y, p->out_h, p->out_w, cout);
+
+        float *t = x; x = y; y = t;
+        c = cout;
+    }
+
+    /* Head. fh x fw x c features in x. */
+    int fh = n->feat_h, fw = n->feat_w, hw = fh * fw;
+    int cpool = m->image_pooling.cout, caspp = m->aspp0.cout, cproj = m->concat_projection.cout;
+    float *pooled = buffer(n, BUF_SMALL);              /* [c] */
+    float *pool_feat = pooled + c;                     /* [cpool] */
+    float *proj_bias = pool_feat + cpool;              /* [cproj] */
+    float *aspp = expanded;                            /* fh x fw x caspp */
+    float *proj = depthwise;                           /* fh x fw x cproj */
+    float *logits = buffer(n, BUF_LOGITS);             /* fh x fw x classes */
+
+    /* Image pooling: one c-vector for the whole image -> 1x1 conv + ReLU. */
+    k->avgpool(x, hw, c, pooled);
+    observe(obs, ctx, "AvgPool2D", NULL, pooled, 1, 1, c);
+    k->pwconv(pooled, 1, c, pool_feat, cpool, m->image_pooling.weight,
+              m->image_pooling.bias, NULL, BD_ACT_RELU);
+    observe(obs, ctx, "image_pooling", NULL, pool_feat, 1, 1, cpool);
+
+    /* TensorFlow now resizes pool_feat to fh x fw (a broadcast: it is one pixel), concats it
+     * with aspp0 into cpool + caspp channels and applies concat_projection. Since the pooled
+     * half is the same at every pixel, its contribution
+     *     sum_{k < cpool} pool_feat[k] * W[k][j]
+     * is a constant per output channel j: fold it into the bias once, and run
+     * concat_projection over the aspp0 half only (weight rows cpool..cpool+caspp-1). Same
+     * numbers, no 512-channel tensor, half the multiply-adds. */
+    k->pwconv(pool_feat, 1, cpool, proj_bias, cproj, m->concat_projection.weight,
+              m->concat_projection.bias, NULL, BD_ACT_NONE);
+
+    k->pwconv(x, hw, c, aspp, caspp, m->aspp0.weight, m->aspp0.bias, NULL, BD_ACT_RELU);
+    observe(obs, ctx, "aspp0", NULL, aspp, fh, fw, caspp);
+
+    k->pwconv(aspp, hw, caspp, proj, cproj,
+              m->concat_projection.weight + (size_t)cpool * cproj, proj_bias, NULL,
+              BD_ACT_RELU);
+    observe(obs, ctx, "concat_projection", NULL, proj, fh, fw, cproj);
+
+    k->pwconv(proj, hw, cproj, logits, m->num_classes, m->logits.weight, m->logits.bias,
+              NULL, BD_ACT_NONE);
+    observe(obs, ctx, "logits/semantic", NULL, logits, fh, fw, m->num_classes);
+}

@@ -1,0 +1,229 @@
+#!/bin/sh
+# test_bad_inputs.sh — the bad-input catalogue, run against the real CLI ($BIN): missing,
+# empty, truncated, corrupt and foreign files, images of every odd PNG kind, huge and empty
+# dimensions, bad option values, unwritable outputs, input == output, foreign weights.
+# Every failure must be exit 1 (bad input) or 2 (usage) with a first stderr line that names
+# the problem, leave no output and no temporary file behind, and never crash. Images are
+# written here by a tiny PNG writer (python3 zlib); some cases also run under valgrind
+# (unless $BIN is a sanitizer build, where LeakSanitizer already checks every case).
+# Subcommands not in this build are skipped with a note.
+set -u
+: "${BIN:=./backdrop}" "${SHARED:=../shared}"
+passed=0; failed=0
+T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+W=weights/deeplabv3_mnv2_dm05_pascal.bdw      # the smallest float model: fast
+[ -f "$W" ] || W=weights/deeplabv3_mnv2_pascal.bdw
+FAST="--input-size 65"                         # cases that do run the network: tiny input
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
+has_cmd() { "$BIN" --help 2>/dev/null | grep -q "^  $1 "; }
+no_leftovers() { # DIR: no temporary files left by an atomic write
+    ls -A "$1" | grep -q '\.tmp\.' && { bad "temporary file left in $1: $(ls -A "$1")"; return 1; }
+    return 0
+}
+
+# fails CODE WANT DESC -- CMD...: CMD exits with CODE, its first stderr line contains WANT
+# (case-insensitive), nothing crashed. CODE "1|2" accepts either.
+fails() {
+    code=$1; want=$2; desc=$3; shift 4
+    "$@" >"$T/out.txt" 2>"$T/err.txt"; rc=$?
+    first=$(head -n 1 "$T/err.txt")
+    case "|$code|" in *"|$rc|"*) ;; *)
+        bad "$desc: exit $rc, expected $code; stderr: $(head -c 300 "$T/err.txt")"; return;;
+    esac
+    if [ -z "$first" ] || ! printf '%s' "$first" | grep -qiF -- "$want"; then
+        bad "$desc: first stderr line does not mention '$want': '$first'"; return
+    fi
+    if [ "$rc" = 1 ] && [ "$(wc -l <"$T/err.txt")" -ne 1 ]; then
+        bad "$desc: more than one line of error: $(head -c 400 "$T/err.txt")"; return
+    fi
+    ok
+}
+
+# works DESC -- CMD...: exit 0.
+works() {
+    desc=$1; shift 2
+    "$@" >"$T/out.txt" 2>"$T/err.txt"; rc=$?
+    [ "$rc" = 0 ] && ok || bad "$desc: exit $rc: $(head -c 300 "$T/err.txt")"
+}
+
+# ------------------------------------------------------------------ test files ----------
+mkdir -p "$T/in" "$T/out" "$T/dir.png"
+: >"$T/in/empty.png"
+echo "this is not an image" >"$T/in/text.png"
+echo "plain file" >"$T/in/regular"
+IMG=$SHARED/images/small_rose_70x46.png
+JPG=$SHARED/images/gray_person_chessboard.jpg
+if command -v python3 >/dev/null 2>&1; then
+python3 - "$T/in" <<'EOF' || echo "note: python3 could not write the test images"
+import struct, sys, zlib
+d = sys.argv[1]
+def chunk(t, b): return struct.pack('>I', len(b)) + t + b + struct.pack('>I', zlib.crc32(t + b))
+def png(name, w, h, depth, ctype, rows=None, plte=None, idat=None):
+    ch = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[ctype]
+    rowbytes = (w * ch * depth + 7) // 8
+    if idat is None:
+        raw = b''.join(b'\0' + bytes((x * 37 + y * 11) & 255 for x in range(rowbytes))
+                       for y in range(h))
+        idat = zlib.compress(raw)
+    s = b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', w, h, depth, ctype, 0, 0, 0))
+    if plte: s += chunk(b'PLTE', plte)
+    s += chunk(b'IDAT', idat) + chunk(b'IEND', b'')
+    open(d + '/' + name, 'wb').write(s)
+png('one.png', 1, 1, 8, 2)
+png('gray.png', 37, 23, 8, 0)
+png('grayalpha.png', 37, 23, 8, 4)
+png('rgba.png', 37, 23, 8, 6)
+png('rgb16.png', 37, 23, 16, 2)
+png('gray16.png', 37, 23, 16, 0)
+png('palette.png', 37, 23, 8, 3, plte=bytes(range(256)) * 3)
+png('gray1bit.png', 37, 23, 1, 0)
+png('zero.png', 0, 0, 8, 2, idat=zlib.compress(b''))
+png('huge.png', 40000, 40000, 8, 2, idat=zlib.compress(b'\0' * 100))
+png('wide.png', 40000, 1, 8, 2, idat=zlib.compress(b'\0' * 100))
+png('badzlib.png', 37, 23, 8, 2, idat=b'\x78\x9c' + b'\xff' * 64)
+png('shortdata.png', 37, 23, 8, 2, idat=zlib.compress(b'\0' * 50))
+bmp = b'BM' + struct.pack('<IHHI', 54, 0, 0, 54) + struct.pack('<iiiHHIIiiII', 40, 40000, -40000, 1, 24, 0, 0, 2835, 2835, 0, 0)
+open(d + '/huge.bmp', 'wb').write(bmp)
+EOF
+fi
+[ -f "$IMG" ] && head -c 3000 "$IMG" >"$T/in/truncated.png"
+[ -f "$JPG" ] && head -c 200 "$JPG" >"$T/in/truncated.jpg"
+[ -f "$IMG" ] && cp "$IMG" "$T/in/photo.png"
+
+# Foreign weights: another format version, another network, a truncated file.
+if [ -f "$W" ] && command -v python3 >/dev/null 2>&1; then
+python3 - "$W" "$T/in" <<'EOF' || echo "note: python3 could not write the foreign weights"
+import struct, sys
+sys.path.insert(0, 'tools')
+from crc32c import crc32c
+src, d = sys.argv[1], sys.argv[2]
+b = bytearray(open(src, 'rb').read())
+v2 = bytearray(b); struct.pack_into('<I', v2, 8, 2)
+struct.pack_into('<I', v2, 60, crc32c(bytes(v2[:60])))
+open(d + '/v2.bdw', 'wb').write(v2)
+meta_size, count = struct.unpack_from('<II', b, 32)
+dir_off = struct.unpack_from('<Q', b, 40)[0]
+meta = bytes(b[64:64 + meta_size])
+new = meta.replace(b'network=deeplabv3_mobilenetv2', b'network=resnet101_segmenter_x')
+assert len(new) == meta_size and new != meta
+other = bytearray(b); other[64:64 + meta_size] = new
+crc = crc32c(bytes(other[64:64 + meta_size]) + bytes(other[dir_off:dir_off + 128 * count]))
+struct.pack_into('<I', other, 56, crc)
+struct.pack_into('<I', other, 60, crc32c(bytes(other[:60])))
+open(d + '/othernet.bdw', 'wb').write(other)
+open(d + '/truncated.bdw', 'wb').write(b[:len(b) // 3])
+EOF
+fi
+
+# ------------------------------------------------------------------ info ----------------
+fails 1 "$T/in/missing.bdw" "info: missing file" -- "$BIN" info "$T/in/missing.bdw"
+fails 1 "directory" "info: a directory" -- "$BIN" info "$T/in"
+fails 1 "empty" "info: 0-byte file" -- "$BIN" info "$T/in/empty.png"
+fails 1 "not a backdrop weights file" "info: an image as weights" -- "$BIN" info "$T/in/text.png"
+fails 2 "--bogus" "info: unknown option" -- "$BIN" info --bogus
+fails 2 "one weights file" "info: two files" -- "$BIN" info "$W" "$W"
+TFL=$SHARED/models/deeplabv3_mnv2_pascal_quant/deeplabv3_mnv2_pascal_quant.tflite
+[ -f "$TFL" ] && fails 1 "not a backdrop weights file" "info: a .tflite model" -- "$BIN" info "$TFL"
+if [ -f "$T/in/v2.bdw" ]; then
+    fails 1 "version 2" "info: format version 2" -- "$BIN" info "$T/in/v2.bdw"
+    fails 1 "resnet101_segmenter_x" "info: another network" -- "$BIN" info "$T/in/othernet.bdw"
+    fails 1 "truncated" "info: truncated weights" -- "$BIN" info "$T/in/truncated.bdw"
+else
+    echo "note: $W missing (run make): foreign-weights cases skipped"
+fi
+fails 2 "unknown command" "unknown subcommand" -- "$BIN" frobnicate
+
+# ------------------------------------------------------------------ labels --------------
+if has_cmd labels && [ -f "$W" ] && [ -f "$T/in/one.png" ]; then
+    L="$BIN labels --model $W"
+    O=$T/out/labels.png
+    # Each: the failure, then no output and no temp file in the output directory.
+    lab_fails() { # CODE WANT DESC INPUT [OPTIONS...]
+        c=$1; w=$2; d=$3; i=$4; shift 4
+        fails "$c" "$w" "labels: $d" -- $L "$i" -o "$O" "$@"
+        [ -e "$O" ] && { bad "labels: $d: left $O behind"; rm -f "$O"; }
+        no_leftovers "$T/out" && ok
+    }
+    lab_fails 1 "$T/in/missing.png" "missing image" "$T/in/missing.png"
+    lab_fails 1 "dir.png" "a directory as image" "$T/dir.png"
+    lab_fails 1 "empty" "0-byte image" "$T/in/empty.png"
+    lab_fails 1 "text.png" "a text file" "$T/in/text.png"
+    lab_fails 1 "zero.png" "0x0 PNG" "$T/in/zero.png"
+    lab_fails 1 "40000x40000" "40000x40000 PNG (refused before allocating)" "$T/in/huge.png"
+    lab_fails 1 "40000x1" "40000x1 PNG (over the side limit)" "$T/in/wide.png"
+    lab_fails 1 "40000x40000" "40000x40000 BMP" "$T/in/huge.bmp"
+    lab_fails 1 "badzlib.png" "corrupt PNG (bad zlib data)" "$T/in/badzlib.png"
+    lab_fails 1 "shortdata.png" "PNG with too little pixel data" "$T/in/shortdata.png"
+    [ -f "$T/in/truncated.png" ] && lab_fails 1 "truncated.png" "truncated PNG photo" "$T/in/truncated.png"
+    [ -f "$T/in/truncated.jpg" ] && lab_fails 1 "truncated.jpg" "JPEG cut after 200 bytes" "$T/in/truncated.jpg"
+    lab_fails 1 "$T/in/v2.bdw" "weights of format version 2" "$T/in/one.png" --model "$T/in/v2.bdw"
+    lab_fails 1 "resnet101_segmenter_x" "weights of another network" "$T/in/one.png" --model "$T/in/othernet.bdw"
+    lab_fails 2 "--os" "--os 7" "$T/in/one.png" --os 7
+    lab_fails 2 "--os" "--os 12" "$T/in/one.png" --os 12
+    lab_fails 2 "--os" "--os without a value" "$T/in/one.png" --os
+    lab_fails 2 "--threads" "--threads -1" "$T/in/one.png" --threads -1
+    lab_fails 2 "--threads" "--threads abc" "$T/in/one.png" --threads abc
+    lab_fails 2 "--threads" "--threads 99999999999999999999" "$T/in/one.png" --threads 99999999999999999999
+    lab_fails 2 "--input-size" "--input-size 0" "$T/in/one.png" --input-size 0
+    lab_fails 2 "--frobnicate" "unknown option" "$T/in/one.png" --frobnicate
+    lab_fails 2 ".jpg" "lossy output format" "$T/in/one.png" -o "$T/out/labels.jpg"
+    lab_fails 2 "unknown output format" "output without a known extension" "$T/in/one.png" -o "$T/out/labels.xyz"
+    fails 2 "no output" "labels: no -o" -- $L "$T/in/one.png"
+    fails 2 "no input" "labels: no input" -- $L -o "$O"
+    fails 2 "needs a file name" "labels: -o without a value" -- $L "$T/in/one.png" -o
+    fails 1 "$T/no/such/dir/x.png" "labels: output into a missing directory" -- \
+        $L "$T/in/one.png" $FAST -o "$T/no/such/dir/x.png"
+    fails 1 "/proc/backdrop_test.png" "labels: output into /proc" -- \
+        $L "$T/in/one.png" $FAST -o /proc/backdrop_test.png
+    fails 1 "$T/in/regular/x.png" "labels: output under a regular file" -- \
+        $L "$T/in/one.png" $FAST -o "$T/in/regular/x.png"
+    no_leftovers "$T/in" && ok
+    cp "$T/in/photo.png" "$T/in/same.png" 2>/dev/null || cp "$T/in/one.png" "$T/in/same.png"
+    sum=$(cksum <"$T/in/same.png")
+    fails "1|2" "same.png" "labels: input == output" -- $L "$T/in/same.png" $FAST -o "$T/in/same.png"
+    [ "$(cksum <"$T/in/same.png")" = "$sum" ] && ok || bad "labels: input == output: the input was overwritten"
+    fails "1|2" "same.png" "labels: input == output by another path" -- \
+        $L "$T/in/same.png" $FAST -o "$T/in/../in/./same.png"
+    [ "$(cksum <"$T/in/same.png")" = "$sum" ] && ok || bad "labels: input == output (other path): the input was overwritten"
+
+    # Odd but valid images decode and give a label map of their own size.
+    for f in one gray grayalpha rgba rgb16 gray16 palette gray1bit; do
+        rm -f "$O"
+        works "labels: $f.png" -- $L "$T/in/$f.png" $FAST -o "$O"
+        if [ -f "$O" ]; then
+            want=$(od -An -tx1 -j16 -N8 "$T/in/$f.png" | tr -d ' \n')
+            have=$(od -An -tx1 -j16 -N8 "$O" | tr -d ' \n')
+            [ "$want" = "$have" ] && ok || bad "labels: $f.png: output size $have, input $want"
+        fi
+    done
+    rm -f "$O"
+else
+    echo "note: labels cases skipped (no labels subcommand, no $W or no python3)"
+fi
+
+# ------------------------------------------------------------------ leaks ---------------
+# A few failures under valgrind (the sanitizer build checks every case with LSan instead).
+if command -v valgrind >/dev/null 2>&1 && ! grep -q "__asan_init" "$BIN" 2>/dev/null; then
+    vg() { # DESC CMD...
+        d=$1; shift
+        valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+            --error-exitcode=9 "$@" >/dev/null 2>"$T/vg.txt"
+        rc=$?
+        [ "$rc" = 1 ] || [ "$rc" = 2 ] && ok || bad "valgrind: $d: exit $rc: $(tail -n 20 "$T/vg.txt")"
+    }
+    vg "info, version 2 weights" "$BIN" info "$T/in/v2.bdw"
+    vg "info, another network" "$BIN" info "$T/in/othernet.bdw"
+    if has_cmd labels && [ -f "$W" ]; then
+        vg "labels, corrupt PNG" "$BIN" labels --model "$W" "$T/in/badzlib.png" -o "$T/out/x.png"
+        vg "labels, huge PNG" "$BIN" labels --model "$W" "$T/in/huge.png" -o "$T/out/x.png"
+        vg "labels, --os 7" "$BIN" labels --model "$W" "$T/in/one.png" -o "$T/out/x.png" --os 7
+        vg "labels, foreign weights" "$BIN" labels --model "$T/in/othernet.bdw" "$T/in/one.png" -o "$T/out/x.png"
+    fi
+else
+    echo "note: valgrind cases skipped (no valgrind, or a sanitizer build: LSan checks instead)"
+fi
+
+echo "test_bad_inputs: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,262 @@
+/* test_network_sizes.c — the whole pipeline (image -> preprocess -> network -> labels and
+ * soft mask at the original size) on awkward sizes, for every weights file present and a
+ * synthetic tiny model (tests/synth_model.h):
+ *   - non-square, portrait, tiny (17x9), one-pixel-high and large (4000x3000) images, with
+ *     output stride 8 and 16;
+ *   - network input sizes other than 513 (257, 321), where the feature map must be
+ *     ceil(size / output stride) per side;
+ *   - results are sane: labels in range, the mask is a probability, the masks of a class set
+ *     and of its complement add up to 1, and the labels equal the argmax of the per-class
+ *     masks wherever the winner is clear;
+ *   - the scalar kernels give identical logits with 1 and 2 threads.
+ * Uses the fastest kernels this CPU has. Weights from weights/ or $BACKDROP_WEIGHTS_DIR.
+ */
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "backdrop.h"
+#include "check.h"
+#include "synth_model.h"
+
+/* A synthetic photo: gradients plus a bright disc, so the network sees structure. */
+static uint8_t *make_image(int w, int h)
+{
+    uint8_t *p = malloc((size_t)w * h * 3);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t *q = p + ((size_t)y * w + x) * 3;
+            double dx = (x - 0.5 * w) / w, dy = (y - 0.4 * h) / h;
+            int disc = dx * dx + dy * dy < 0.06;
+            q[0] = (uint8_t)(disc ? 230 : 255 * x / (w > 1 ? w - 1 : 1));
+            q[1] = (uint8_t)(disc ? 190 : 255 * y / (h > 1 ? h - 1 : 1));
+            q[2] = (uint8_t)((x * 7 + y * 13) & 255);
+        }
+    return p;
+}
+
+static int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+/* Run one image and check the results. */
+static void run_one(bd_segmenter *s, const bd_model *m, const char *what, int w, int h)
+{
+    char err[512];
+    uint8_t *img = make_image(w, h);
+    int rc = bd_segmenter_run(s, img, w, h, err, sizeof err);
+    CHECK(rc == 0, "%s %dx%d: %s", what, w, h, err);
+    free(img);
+    if (rc)
+        return;
+    bd_segmenter_info info;
+    bd_segmenter_get_info(s, &info);
+    int fh, fw, nc;
+    const float *logits = bd_segmenter_logits(s, &fh, &fw, &nc);
+    int want = ceil_div(info.input_size, info.output_stride);
+    CHECK(fh == want && fw == want && nc == m->num_classes,
+          "%s %dx%d: logits %dx%dx%d, want %dx%dx%d", what, w, h, fh, fw, nc, want, want,
+          m->num_classes);
+    int finite = 1;
+    for (size_t i = 0; i < (size_t)fh * fw * nc; i++)
+        finite &= isfinite(logits[i]);
+    CHECK(finite, "%s %dx%d: non-finite logits", what, w, h);
+
+    size_t n = (size_t)w * h;
+    uint8_t *labels = malloc(n), *mask_u8 = malloc(n);
+    float *mask = malloc(n * sizeof *mask), *rest = malloc(n * sizeof *rest);
+    memset(labels, 0xff, n);
+    CHECK(bd_segmenter_labels(s, labels, err, sizeof err) == 0, "%s: %s", what, err);
+    int in_range = 1;
+    for (size_t i = 0; i < n; i++)
+        in_range &= labels[i] < nc;
+    CHECK(in_range, "%s %dx%d: label out of range (or pixel not written)", what, w, h);
+
+    /* mask of class 0 and of all other classes: probabilities summing to 1 */
+    int zero = 0, others[BD_MAX_CLASSES];
+    for (int c = 1; c < nc; c++)
+        others[c - 1] = c;
+    CHECK(bd_segmenter_mask(s, &zero, 1, mask, mask_u8, err, sizeof err) == 0, "%s: %s", what,
+          err);
+    CHECK(bd_segmenter_mask(s, others, nc - 1, rest, NULL, err, sizeof err) == 0, "%s: %s",
+          what, err);
+    int prob = 1, sums = 1, u8 = 1;
+    for (size_t i = 0; i < n; i++) {
+        prob &= mask[i] >= 0.0f && mask[i] <= 1.0f;
+        sums &= fabsf(mask[i] + rest[i] - 1.0f) < 1e-4f;
+        u8 &= abs((int)mask_u8[i] - (int)lrintf(mask[i] * 255.0f)) <= 0;
+    }
+    CHECK(prob, "%s %dx%d: mask outside 0..1", what, w, h);
+    CHECK(sums, "%s %dx%d: P(class 0) + P(other classes) != 1", what, w, h);
+    CHECK(u8, "%s %dx%d: mask_u8 is not round(255 * mask)", what, w, h);
+
+    /* Where class 0's probability is clearly above or below 1/2, the labels must agree
+     * (labels come from a nearest + upsample path, the mask from continuous coordinates:
+     * only near-ties and class edges may differ). */
+    size_t clear = 0, agree = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (mask[i] > 0.9f || rest[i] > 0.9f) {
+            clear++;
+            agree += (mask[i] > 0.9f) == (labels[i] == 0);
+        }
+    }
+    CHECK(clear == 0 || agree >= clear * 0.98, "%s %dx%d: labels and mask agree on only %zu of "
+          "%zu clear pixels", what, w, h, agree, clear);
+
+    /* invalid class sets are refused with a message */
+    int bad = nc;
+    CHECK(bd_segmenter_mask(s, &bad, 1, mask, NULL, err, sizeof err) == -1 && err[0],
+          "%s: class %d accepted", what, nc);
+    free(labels);
+    free(mask_u8);
+    free(mask);
+    free(rest);
+}
+
+/* thorough: every size, the large image and other input sizes; else one image per stride */
+static void model_sizes(const bd_model *m, const char *name, int thorough)
+{
+    static const int sizes[][2] = {{333, 500}, {17, 9}, {9, 17}, {640, 360}, {1, 40}};
+    size_t nsizes = thorough ? sizeof sizes / sizeof *sizes : 1;
+    char err[512];
+    for (int os = 8; os <= 16; os += 8) {
+        bd_segmenter_opts o = {.output_stride = os};
+        bd_segmenter *s = bd_segmenter_new(m, &o, err, sizeof err);
+        CHECK(s != NULL, "%s OS%d: %s", name, os, err);
+        if (!s)
+            continue;
+        bd_segmenter_info info;
+        bd_segmenter_get_info(s, &info);
+        CHECK(info.arena_bytes > 0 && info.output_stride == os, "%s: info", name);
+        printf("  %-36s OS%-2d input %d: arena %.1f MB, kernels %s\n", name, os,
+               info.input_size, info.arena_bytes / 1048576.0, info.isa);
+        char what[160];
+        snprintf(what, sizeof what, "%s OS%d", name, os);
+        for (size_t i = 0; i < nsizes; i++)
+            run_one(s, m, what, sizes[i][0], sizes[i][1]);
+        if (thorough)
+            run_one(s, m, what, 4000, 3000);
+        bd_segmenter_free(s);
+    }
+    if (!thorough)
+        return;
+    /* other network input sizes */
+    static const int inputs[] = {257, 321};
+    for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
+        for (int os = 8; os <= 16; os += 8) {
+            bd_segmenter_opts o = {.output_stride = os, .input_size = inputs[i]};
+            bd_segmenter *s = bd_segmenter_new(m, &o, err, sizeof err);
+            CHECK(s != NULL, "%s input %d: %s", name, inputs[i], err);
+            if (!s)
+                continue;
+            char what[160];
+            snprintf(what, sizeof what, "%s input %d OS%d", name, inputs[i], os);
+            run_one(s, m, what, 640, 480);
+            bd_segmenter_free(s);
+        }
+    }
+}
+
+/* Bad options are refused with a message, not a crash. */
+static void bad_options(const bd_model *m)
+{
+    char err[512];
+    bd_segmenter_opts o = {.output_stride = 4};
+    err[0] = 0;
+    CHECK(bd_segmenter_new(m, &o, err, sizeof err) == NULL && err[0], "OS 4 accepted");
+    bd_segmenter_opts o2 = {.input_size = 3};
+    err[0] = 0;
+    CHECK(bd_segmenter_new(m, &o2, err, sizeof err) == NULL && err[0], "input size 3 accepted");
+    bd_segmenter *s = bd_segmenter_new(m, NULL, err, sizeof err);
+    CHECK(s != NULL, "defaults: %s", err);
+    if (s) {
+        uint8_t px[3] = {1, 2, 3}, l;
+        err[0] = 0;
+        CHECK(bd_segmenter_labels(s, &l, err, sizeof err) == -1 && err[0],
+              "labels before any run accepted");
+        CHECK(bd_segmenter_run(s, px, 0, 1, err, sizeof err) == -1, "0-pixel image accepted");
+        CHECK(bd_segmenter_run(s, px, 1, 1, err, sizeof err) == 0, "1x1 image: %s", err);
+        CHECK(bd_segmenter_labels(s, &l, err, sizeof err) == 0 && l < m->num_classes,
+              "1x1 labels: %s", err);
+        bd_segmenter_free(s);
+    }
+}
+
+/* The scalar kernels split work by output rows only: 1 and 2 threads give identical bits. */
+static void thread_determinism(const bd_model *m)
+{
+    char err[512];
+    float *first = NULL;
+    size_t n = 0;
+    for (int t = 1; t <= 2; t++) {
+        bd_segmenter_opts o = {.kernels = &bd_kernels_ref, .threads = t, .input_size = 129};
+        bd_segmenter *s = bd_segmenter_new(m, &o, err, sizeof err);
+        CHECK(s != NULL, "%s", err);
+        if (!s)
+            break;
+        uint8_t *img = make_image(200, 150);
+        CHECK(bd_segmenter_run(s, img, 200, 150, err, sizeof err) == 0, "%s", err);
+        free(img);
+        int fh, fw, nc;
+        const float *l = bd_segmenter_logits(s, &fh, &fw, &nc);
+        n = (size_t)fh * fw * nc;
+        if (!first) {
+            first = malloc(n * sizeof *first);
+            memcpy(first, l, n * sizeof *first);
+        } else {
+            CHECK(!memcmp(first, l, n * sizeof *first), "scalar logits differ between 1 and 2 "
+                  "threads");
+        }
+        bd_segmenter_free(s);
+    }
+    free(first);
+    omp_set_num_threads(omp_get_num_procs());
+}
+
+int main(void)
+{
+    char err[512];
+    const char *wdir = getenv("BACKDROP_WEIGHTS_DIR");
+    if (!wdir || !*wdir)
+        wdir = "weights";
+
+    /* the synthetic tiny model: awkward channel counts, 3 classes */
+    char path[1024];
+    snprintf(path, sizeof path, "/tmp/backdrop_test_sizes_%d.bdw", (int)getpid());
+    synth_spec spec;
+    synth_spec_tiny(&spec);
+    spec.seed = 11;
+    CHECK(synth_model_write(path, &spec) == 0, "cannot write %s", path);
+    bd_model *tiny = model_load(path, err, sizeof err);
+    CHECK(tiny != NULL, "%s", err);
+    unlink(path);
+    if (tiny) {
+        model_sizes(tiny, "synthetic tiny model", 1);
+        bad_options(tiny);
+        thread_determinism(tiny);
+        model_free(tiny);
+    }
+
+    static const char *files[] = {"deeplabv3_mnv2_pascal.bdw", "deeplabv3_mnv2_dm05_pascal.bdw",
+                                  "deeplabv3_mnv2_dm05_pascal_quant.bdw",
+                                  "deeplabv3_257_mv_gpu.bdw"};
+    int thorough = 1;    /* the first real model gets every size, the others one each */
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(path, sizeof path, "%s/%s", wdir, files[i]);
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            printf("  %s: not built, skipped (run make weights)\n", path);
+            continue;
+        }
+        bd_model *m = model_load(path, err, sizeof err);
+        CHECK(m != NULL, "%s", err);
+        if (!m)
+            continue;
+        model_sizes(m, files[i], thorough);
+        thorough = 0;
+        model_free(m);
+    }
+    return check_done("test_network_sizes");
+}
