@@ -16,9 +16,9 @@ OPENCV_PYTHON ?= /usr/bin/python3
 PEAK_FMA_OBJ  := $(BUILD)/bench/peak_fma.o $(BUILD)/bench/peak_fma_avx2.o \
                  $(BUILD)/bench/peak_fma_avx512.o
 ifeq ($(ARCH),x86_64)
-  BENCH_TOOLS := $(BUILD)/bench/peak_fma $(BUILD)/bench/peer_xnnpack
+  BENCH_TOOLS := $(BUILD)/bench/peak_fma $(BUILD)/bench/peak_mem $(BUILD)/bench/peer_xnnpack
 else
-  BENCH_TOOLS :=
+  BENCH_TOOLS := $(BUILD)/bench/peak_mem
 endif
 
 .PHONY: deps-bench
@@ -27,6 +27,9 @@ deps-bench:
 
 $(PEAK_FMA_OBJ): bench/peak_fma.h
 $(BUILD)/bench/peak_fma: $(PEAK_FMA_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(BUILD)/bench/peak_mem: $(BUILD)/bench/peak_mem.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/bench/peer_xnnpack: bench/peer_xnnpack.c bench/net_plan.h bench/bench_util.h $(LIB) \

@@ -3,7 +3,7 @@
  *
  *   bench_kernels --model F.bdw [--model G.bdw ...] [--os 8] [--os 16] [--size 513]
  *                 [--threads N ...] [--isa NAME ...] [--peak GFLOPS_PER_CORE]
- *                 [--runs N] [--target-ms T]
+ *                 [--runs N] [--target-ms T] [--clock wall|cpu]
  *
  * Shapes come from the loaded weights (so depth 0.5's channel counts are the real ones, not
  * make_divisible guesses) and bench/net_plan.h's geometry, checked first against the layer
@@ -12,8 +12,12 @@
  * then up to --runs times (at least 3, fewer when one run exceeds --target-ms / runs); the
  * median is reported. GFLOP/s = 2 x multiply-adds / median; "% peak" = GFLOP/s over
  * --peak x threads (bench/peak_fma's measured per-core peak). upsample_argmax is not
- * multiply-add work: its row shows output megapixels per second instead.
+ * multiply-add work: its row shows output megapixels per second instead. GB/s = the bytes a
+ * kernel cannot avoid moving (input, output, weights, residual, once each) / median: near
+ * the machine's memory bandwidth, a kernel is memory-bound, not compute-bound.
  * The weights are the model's own; activations are deterministic pseudo-random values.
+ * --clock cpu: single-threaded rows timed in the thread's CPU time instead of wall time, a
+ * diagnostic for a machine other work keeps busy (multi-threaded rows stay wall time).
  */
 #include <omp.h>
 #include <stdio.h>
@@ -203,20 +207,21 @@ static void call(const bd_kernels *k, const kshape *s, const bufs *b)
 }
 
 static double time_shape(const bd_kernels *k, const kshape *s, const bufs *b, int runs,
-                         double target_ms)
+                         double target_ms, int cpu_clock)
 {
+    double (*clock_ms)(void) = cpu_clock ? bench_thread_cpu_ms : bench_now_ms;
     double ms[MAX_RUNS];
-    double t0 = bench_now_ms();
+    double t0 = clock_ms();
     call(k, s, b);                                      /* untimed: caches, pages, threads */
-    double first = bench_now_ms() - t0;
+    double first = clock_ms() - t0;
     int n = runs;
     if (first * runs > target_ms) n = (int)(target_ms / (first > 0 ? first : 1));
     if (n < 3) n = 3;
     if (n > runs) n = runs;
     for (int i = 0; i < n; i++) {
-        t0 = bench_now_ms();
+        t0 = clock_ms();
         call(k, s, b);
-        ms[i] = bench_now_ms() - t0;
+        ms[i] = clock_ms() - t0;
     }
     return bench_median(ms, n);
 }
@@ -226,6 +231,18 @@ static void fill(float *x, size_t n, uint32_t seed)
     for (size_t i = 0; i < n; i++) {
         seed = seed * 1664525u + 1013904223u;
         x[i] = (float)(seed >> 8) * (2.0f / 16777216.0f) - 1.0f;
+    }
+}
+
+/* Bytes a kernel must at least move: its input, output, weights (and residual) once. */
+static double min_bytes(const kshape *s)
+{
+    double in = (double)s->h * s->w * s->cin, out = (double)s->oh * s->ow * s->cout;
+    switch (s->kind) {
+    case K_PWCONV: return 4 * (in + out * (s->residual ? 2 : 1) + (double)s->cin * s->cout);
+    case K_DWCONV3X3: return 4 * (in + out + 9.0 * s->cin);
+    case K_CONV3X3S2: return 4 * (in + out + 9.0 * s->cin * s->cout);
+    default: return 4 * in + (double)s->oh * s->ow;           /* logits in, u8 labels out */
     }
 }
 
@@ -248,6 +265,7 @@ typedef struct {
     const char *isa[8];
     int nisa, threads[8], nthreads, runs, size;
     double peak, target_ms;
+    int cpu_clock;
 } opts;
 
 static int bench_model_os(const char *path, const bd_model *m, int os, const opts *o)
@@ -285,7 +303,7 @@ static int bench_model_os(const char *path, const bd_model *m, int os, const opt
     printf("\n### %s (depth %g), output stride %d, input %dx%d\n\n", base ? base + 1 : path,
            m->depth_multiplier, os, o->size, o->size);
     printf("| layer (xN: layers with this shape) | kernel | shape | MFLOP | isa | threads "
-           "| median ms | GFLOP/s | %% peak |\n|---|---|---|---:|---|---:|---:|---:|---:|\n");
+           "| median ms | GFLOP/s | %% peak | GB/s |\n|---|---|---|---:|---|---:|---:|---:|---:|---:|\n");
     double total_ms[8][8] = {{0}}, total_flop = 0;
     for (int i = 0; i < L.n; i++) total_flop += 2.0 * L.s[i].macs * L.s[i].count;
     for (int i = 0; i < L.n; i++) {
@@ -298,7 +316,8 @@ static int bench_model_os(const char *path, const bd_model *m, int os, const opt
                 if (!strcmp(bd_kernels_all[j]->isa, o->isa[a])) k = bd_kernels_all[j];
             for (int t = 0; t < o->nthreads; t++) {
                 omp_set_num_threads(o->threads[t]);
-                double ms = time_shape(k, s, &b, o->runs, o->target_ms);
+                double ms = time_shape(k, s, &b, o->runs, o->target_ms,
+                                       o->cpu_clock && o->threads[t] == 1);
                 total_ms[a][t] += ms * s->count;
                 double gf = 2.0 * s->macs / ms * 1e-6;
                 char rate[32], pct[16];
@@ -310,9 +329,9 @@ static int bench_model_os(const char *path, const bd_model *m, int os, const opt
                     if (o->peak > 0) snprintf(pct, sizeof pct, "%.0f", 100 * gf / (o->peak * o->threads[t]));
                     else snprintf(pct, sizeof pct, "-");
                 }
-                printf("| %s x%d | %s | %s | %.1f | %s | %d | %.3f | %s | %s |\n", s->layer,
-                       s->count, kind_name[s->kind], shape, 2e-6 * s->macs, k->isa,
-                       o->threads[t], ms, rate, pct);
+                printf("| %s x%d | %s | %s | %.1f | %s | %d | %.3f | %s | %s | %.1f |\n",
+                       s->layer, s->count, kind_name[s->kind], shape, 2e-6 * s->macs, k->isa,
+                       o->threads[t], ms, rate, pct, min_bytes(s) / ms * 1e-6);
                 fflush(stdout);
             }
         }
@@ -335,7 +354,7 @@ int main(int argc, char **argv)
 {
     const char *models[8];
     int nmodels = 0, oss[2], noss = 0;
-    opts o = {{0}, 0, {0}, 0, 7, 513, 0, 400};
+    opts o = {{0}, 0, {0}, 0, 7, 513, 0, 400, 0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) goto usage;
@@ -348,6 +367,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--runs")) o.runs = atoi(v);
         else if (!strcmp(a, "--size")) o.size = atoi(v);
         else if (!strcmp(a, "--target-ms")) o.target_ms = atof(v);
+        else if (!strcmp(a, "--clock") && (!strcmp(v, "cpu") || !strcmp(v, "wall")))
+            o.cpu_clock = !strcmp(v, "cpu");
         else goto usage;
     }
     if (!nmodels || o.runs < 3 || o.runs > MAX_RUNS || o.size < 33) goto usage;
@@ -372,7 +393,9 @@ int main(int argc, char **argv)
     }
     printf("## Kernels on the network's layer shapes\n\n"
            "Median of up to %d runs after one untimed run; %% peak against %.1f GFLOP/s per "
-           "core x threads (bench/peak_fma). Tables:", o.runs, o.peak);
+           "core x threads (bench/peak_fma); %s. Tables:", o.runs, o.peak,
+           o.cpu_clock ? "1-thread rows in thread CPU time (--clock cpu), others wall time"
+                       : "wall time");
     for (int a = 0; a < o.nisa; a++) printf(" %s", o.isa[a]);
     printf(".\n");
     int rc = 0;
@@ -392,6 +415,6 @@ int main(int argc, char **argv)
 usage:
     fprintf(stderr, "usage: bench_kernels --model F.bdw [--model G.bdw ...] [--os 8] [--os 16] "
                     "[--size 513] [--threads N ...] [--isa NAME ...] [--peak GFLOPS_PER_CORE] "
-                    "[--runs N>=3] [--target-ms T]\n");
+                    "[--runs N>=3] [--target-ms T] [--clock wall|cpu]\n");
     return 2;
 }

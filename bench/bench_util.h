@@ -22,6 +22,15 @@ static int bench_cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* CPU time of the calling thread: unlike wall time, it does not run while the thread waits
+ * for a core another process holds (a diagnostic for busy machines, single-threaded only). */
+static inline double bench_thread_cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+}
+
 /* Sorts v in place; returns the median of the n > 0 values. */
 static inline double bench_median(double *v, int n)
 {

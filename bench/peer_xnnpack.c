@@ -4,6 +4,7 @@
  *
  *   peer_xnnpack --model F.bdw [--os 8|16] [--threads N] [--runs N] [--warmup N] [--size N]
  *                [--check-input F.f32 --check-logits F.f32] [--layers] [--serve]
+ *                [--clock wall|cpu]
  *
  * Operators (Debian 12's XNNPACK, operator API): every convolution is
  * xnn_create_convolution2d_nhwc_f32 (the stem 3x3 s2, 1x1 expand/project as 1x1 convs,
@@ -21,8 +22,11 @@
  * Output as backdrop bench: per-run lines, then
  *   xnnpack median_ms=X min_ms=Y max_ms=Z gflops=G threads=N
  * --serve: print "ready" after warm-up, then one timed run per "run" line on stdin.
+ * --clock cpu: with 1 thread, time in the thread's CPU time (a diagnostic for a busy
+ * machine, comparable with bench_kernels --clock cpu); otherwise wall time.
  */
 #include <math.h>
+#include <omp.h>
 #include <pthreadpool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -342,14 +346,16 @@ static int check_against_file(xnet *x, const char *input_path, const char *logit
 
 /* ------------------------------------------------------------ main -------------------- */
 
+static double (*clock_ms)(void) = bench_now_ms;
+
 static void print_layers(xnet *x)
 {
     printf("# per operator (one run; GFLOP/s = 2 x MACs / time)\n");
     double total = 0;
     for (int i = 0; i < x->count; i++) {
-        double t0 = bench_now_ms();
+        double t0 = clock_ms();
         xnn_run_operator(x->ops[i].op, x->pool);
-        double ms = bench_now_ms() - t0;
+        double ms = clock_ms() - t0;
         total += ms;
         printf("layer %-40s %8.1f MFLOP %9.3f ms %8.1f GFLOP/s\n", x->ops[i].name,
                2e-6 * x->ops[i].macs, ms, ms > 0 ? 2e-6 * x->ops[i].macs / ms : 0.0);
@@ -361,6 +367,7 @@ int main(int argc, char **argv)
 {
     const char *model = NULL, *check_in = NULL, *check_logits = NULL;
     int os = 0, threads = 1, runs = 10, warmup = 2, size = 0, layers = 0, serve = 0, per_run = 1;
+    int cpu_clock = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--layers")) layers = 1;
@@ -375,13 +382,15 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--runs")) runs = atoi(argv[++i]);
         else if (!strcmp(a, "--warmup")) warmup = atoi(argv[++i]);
         else if (!strcmp(a, "--size")) size = atoi(argv[++i]);
+        else if (!strcmp(a, "--clock") && (!strcmp(v, "cpu") || !strcmp(v, "wall")))
+            cpu_clock = !strcmp(argv[++i], "cpu");
         else { fprintf(stderr, "peer_xnnpack: unknown option %s\n", a); return 2; }
     }
     if (!model || threads < 1 || runs < 1 || runs > MAX_RUNS || (os && os != 8 && os != 16) ||
         (!check_in != !check_logits)) {
         fprintf(stderr, "usage: peer_xnnpack --model F.bdw [--os 8|16] [--threads N] "
                         "[--runs N] [--warmup N] [--size N] [--check-input F --check-logits F] "
-                        "[--layers] [--serve] [--quiet]\n");
+                        "[--layers] [--serve] [--quiet] [--clock wall|cpu]\n");
         return 2;
     }
     char err[512];
@@ -396,6 +405,8 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    if (cpu_clock && threads == 1) clock_ms = bench_thread_cpu_ms;
+    omp_set_num_threads(threads);   /* our check run: no idle OpenMP workers beyond these */
     static xnet x;
     x.pool = threads > 1 ? pthreadpool_create(threads) : NULL;
     net_plan plan;
@@ -427,17 +438,17 @@ int main(int argc, char **argv)
         char line[64];
         while (n < MAX_RUNS && fgets(line, sizeof line, stdin)) {
             if (strncmp(line, "run", 3)) continue;
-            double t0 = bench_now_ms();
+            double t0 = clock_ms();
             if (run(&x)) goto done;
-            ms[n] = bench_now_ms() - t0;
+            ms[n] = clock_ms() - t0;
             printf("ms=%.3f\n", ms[n++]);
             fflush(stdout);
         }
     } else {
         for (; n < runs; n++) {
-            double t0 = bench_now_ms();
+            double t0 = clock_ms();
             if (run(&x)) goto done;
-            ms[n] = bench_now_ms() - t0;
+            ms[n] = clock_ms() - t0;
             if (per_run) printf("run %d ms=%.3f\n", n + 1, ms[n]);
         }
     }

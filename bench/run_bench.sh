@@ -1,8 +1,8 @@
 #!/bin/sh
 # run_bench.sh — everything `make bench` measures, written to bench/results.md (raw logs in
-# bench/out/): the machine, peak FMA throughput, each kernel on the network's layer shapes,
-# the network end to end for every weights file at output stride 8 and 16 on 1 and all
-# threads, the peers (XNNPACK, OpenCV dnn) in alternating runs, the whole blur job.
+# bench/out/): the machine, peak FMA throughput and memory bandwidth, the network end to end
+# for every weights file at output stride 8 and 16 on 1 and all threads, the peers (XNNPACK,
+# OpenCV dnn) in alternating runs, the whole blur job, each kernel on the network's shapes.
 #
 # Environment (make bench sets them): BUILD (object dir with bench/ programs), BIN (the
 # backdrop CLI), SHARED (../shared), RUNS (timed runs per configuration, default 10; slow
@@ -32,6 +32,8 @@ ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN {
     if (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) print "-";
     else printf "%." d "f\n", a / b }'; }
 
+TARGETS=$LOGS/targets.txt
+: >"$TARGETS"
 exec 3>"$OUT.tmp"
 md() { printf '%s\n' "$*" >&3; }
 
@@ -44,13 +46,15 @@ md ""
 md "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
 md "- machine: $cpu, $THREADS logical CPUs ($(lscpu | sed -n 's/^Core(s) per socket: *//p') cores/socket, $(lscpu | sed -n 's/^Thread(s) per core: *//p') thread/core), avx2 $(has avx2), fma $(has fma), avx512f $(has avx512f)"
 md "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (timings are only meaningful on an idle machine)"
+awk '{ exit !($1 > 0.5) }' /proc/loadavg &&
+    md "- **WARNING: the machine was busy when this started** (1-minute load above 0.5): every time below is disturbed, multi-threaded ones most (a thread that loses its core stalls every OpenMP barrier). Re-run on an idle machine."
 md "- compiler: $(${CC:-gcc} --version | head -n 1); flags: -O2 (Makefile OPT), kernels per ISA"
 md "- source: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git status --porcelain 2>/dev/null | grep -q . && echo ' + uncommitted changes')"
 md "- peers: XNNPACK $(dpkg-query -W -f '${Version}' libxnnpack0 2>/dev/null || echo '?') (Debian), OpenCV $("$OPENCV_PYTHON" -c 'import cv2; print(cv2.__version__)' 2>/dev/null || echo '?') dnn (Debian python3-opencv)"
 md "- runs: $RUNS per configuration ($half_runs for depth 1.0 at output stride 8), median reported; time = network only (normalised 513x513 input -> logits) unless stated"
 md ""
 
-# ------------------------------------------------------------------ peak FMA --------
+# ------------------------------------------------------------------ the ceilings ----
 say "peak FMA"
 peak_per_core=""
 if [ -x "$BUILD/bench/peak_fma" ]; then
@@ -65,6 +69,18 @@ if [ -x "$BUILD/bench/peak_fma" ]; then
     md ""
     md '```'
     cat "$LOGS/peak_fma.txt" >&3
+    md '```'
+    md ""
+fi
+say "memory bandwidth"
+if [ -x "$BUILD/bench/peak_mem" ]; then
+    "$BUILD/bench/peak_mem" >"$LOGS/peak_mem.txt" 2>&1
+    md "## Memory bandwidth (bench/peak_mem)"
+    md ""
+    md "The other ceiling: a kernel whose GB/s column below comes near these numbers is memory-bound."
+    md ""
+    md '```'
+    cat "$LOGS/peak_mem.txt" >&3
     md '```'
     md ""
 fi
@@ -97,6 +113,11 @@ for w in $D10 $D05 $WEIGHTS_DIR/deeplabv3_mnv2_dm05_pascal_quant.bdw $WEIGHTS_DI
             arena=$(awk -v b="$(value arena_bytes "$log")" 'BEGIN { printf "%.1f", b / 1048576 }')
             rss=$(awk -v k="$(value peak_rss_kb "$log")" 'BEGIN { printf "%.1f", k / 1024 }')
             md "| $(basename "$w") | $depth | $size | $os | $t | $med | $(value min_ms "$log") | $(value max_ms "$log") | $gflop | $gf | $pct | $sp | $arena | $rss |"
+            if [ "$w" = "$D10" ] && [ "$os" = 16 ]; then
+                printf '%s\t%s\t%s\t>=\t50\n' "% of peak, depth 1.0 OS16" "$t thread(s)" "$pct" >>"$TARGETS"
+            fi
+            [ "$t" != 1 ] && printf '%s\t%s\t%s\t>=\t1.7\n' "speed-up 1 -> $t threads" \
+                "$(basename "$w") OS$os" "$sp" >>"$TARGETS"
         done
     done
 done
@@ -108,9 +129,22 @@ md "## Peers, alternating runs (bench/alternate.py)"
 md ""
 md "Same synthetic input, same thread count, runners resident and warmed up, one run of each in turn (A,B,C,A,B,C...); each runner times its own runs. XNNPACK runs our weights file through its operator API and its logits are checked against ours (and against the golden logits for the frozen dm05 model) before timing. OpenCV runs the frozen TF graph pruned to backbone input -> logits. Ratio = our median / theirs (below 1: ours is faster). Targets: <= 1.0 vs XNNPACK (d=1.0 OS16, dm05 OS8), <= 0.8 vs OpenCV."
 md ""
+xnn="$BUILD/bench/peer_xnnpack"
+# How good is the XNNPACK we compare against? Debian builds it with gcc -O2; FMAs that take an
+# operand from the stack are register spills inside microkernel loops.
+xlib=$(ldd "$xnn" 2>/dev/null | sed -n 's/.*libXNNPACK[^ ]* => \([^ ]*\).*/\1/p')
+if [ -n "$xlib" ]; then
+    spills=$(objdump -d --no-show-raw-insn "$xlib" | grep -c 'vfmadd[0-9]*ps .*(%rsp)')
+    fmas=$(objdump -d --no-show-raw-insn "$xlib" | grep -c 'vfmadd[0-9]*ps')
+    if [ "$spills" -gt 0 ]; then
+        md "XNNPACK library: $xlib; $spills of its $fmas packed-float FMA instructions read an accumulator from the stack: register spills of Debian's gcc -O2 build (on the machine this was written on, its 5x16 fma3 GEMM loop was one, capping its 1x1 convolutions near a third of peak; check with \`perf record\` and \`peer_xnnpack --layers --threads 1 --clock cpu\`). The ratios compare against this build, not against XNNPACK at its best."
+    else
+        md "XNNPACK library: $xlib; none of its $fmas packed-float FMA instructions reads from the stack (no accumulator spills)."
+    fi
+    md ""
+fi
 md "| model | OS | threads | ours ms | XNNPACK ms | OpenCV ms | ours/XNNPACK | ours/OpenCV | checks |"
 md "|---|---:|---:|---:|---:|---:|---:|---:|---|"
-xnn="$BUILD/bench/peer_xnnpack"
 have_cv=no; "$OPENCV_PYTHON" -c 'import cv2, numpy' 2>/dev/null && [ -f "$frozen" ] && have_cv=yes
 peer() { # peer WEIGHTS OS WITH_OPENCV LABEL
     w=$1; os=$2; cv=$3; label=$4
@@ -135,11 +169,25 @@ peer() { # peer WEIGHTS OS WITH_OPENCV LABEL
                      match($0, /max_abs_diff=[^ ]*/);
                      printf "%s%s vs %s %s", n++ ? "; " : "", who, what, substr($0, RSTART + 13, RLENGTH - 13) }' "$log")
         md "| $label | $os | $t | ${ours:--} | ${x:--} | ${c:--} | $(ratio "$ours" "$x") | $(ratio "$ours" "$c") | ${checks:--} |"
+        [ "$w" = "$D10" ] && [ "$os" = 8 ] ||
+            printf '%s\t%s\t%s\t<=\t1.0\n' "time ours/XNNPACK" "$label OS$os, $t thread(s)" \
+                "$(ratio "$ours" "$x")" >>"$TARGETS"
+        [ "$cv" = yes ] && printf '%s\t%s\t%s\t<=\t0.8\n' "time ours/OpenCV" \
+            "$label OS$os, $t thread(s)" "$(ratio "$ours" "$c")" >>"$TARGETS"
     done
 }
 peer "$D05" 8 yes "depth 0.5 (frozen graph)"
 peer "$D10" 16 no "depth 1.0"
 peer "$D10" 8 no "depth 1.0"
+md ""
+
+# ------------------------------------------------------------------ targets ---------
+md "## Targets"
+md ""
+md "| target | configuration | value | met |"
+md "|---|---|---:|---|"
+awk -F '\t' '{ ok = "-"; if ($3 != "-" && $3 != "") ok = ($4 == ">=" ? $3 + 0 >= $5 + 0 : $3 + 0 <= $5 + 0) ? "yes" : "NO";
+       printf "| %s %s %s | %s | %s | %s |\n", $1, $4, $5, $2, $3, ok }' "$TARGETS" >&3
 md ""
 
 # ------------------------------------------------------------------ the blur job ----

@@ -2,17 +2,19 @@
  *
  * NHWC keeps the channels of a pixel contiguous, so the kernel vectorises over channels:
  * one ymm = 8 channels of one pixel. Each output row is split into
- *  - the interior: output pixels whose 9 taps all fall inside the input. They are done in
- *    blocks of 4 neighbouring pixels; for each 8-channel tile the 9 weight vectors are
- *    loaded once into registers and feed 4 accumulators (9 + 4 registers, 36 FMAs whose
- *    input operand comes straight from memory). No bounds checks in this loop.
- *  - the border (SAME padding's left/right columns, top/bottom rows, interior leftovers):
- *    one pixel at a time, with the list of in-bounds taps computed once per pixel.
+ *  - the interior: output pixels whose 9 taps all fall inside the input, cut into chunks of
+ *    32 pixels. For each 8-channel tile the 9 weight vectors are loaded into registers once
+ *    per chunk, then the chunk is swept 4 pixels at a time (4 accumulators: 9 + 4 + 1
+ *    registers). Copies specialised for the network's stride/dilation pairs (1/1, 2/1, 1/2,
+ *    1/4) unroll the taps at compile time and walk each tap row column by column, so an
+ *    input vector shared by neighbouring pixels is loaded once and every address is a
+ *    pointer increment (no spilled address registers, no bounds checks). The chunk keeps
+ *    the three input row pieces a tile touches in L1 while the tiles are swept.
+ *  - the border (SAME padding's left/right columns, top/bottom rows) and any other
+ *    stride/dilation: one pixel at a time over the list of in-range taps, two channel tiles
+ *    per step for two independent FMA chains.
  * Channel counts that are not a multiple of 8 end with one masked tile (maskload never
  * touches the masked-out lanes, maskstore never writes them).
- * Sweeping the pixel blocks outermost and the channels innermost reads the input and
- * writes the output as contiguous streams, which is what matters for the large early
- * layers (memory-bound); the weights are reloaded per block (10 loads per 36 FMAs).
  * OpenMP: output rows are split statically between threads.
  */
 #include <immintrin.h>
@@ -56,6 +58,17 @@ static void pixel_any(const float *in, int h, int w, int c, float *o, const floa
         }
     }
     int ch = 0;
+    for (; ch + 16 <= c; ch += 16) { /* two tiles: two independent FMA chains */
+        __m256 acc0 = _mm256_loadu_ps(bias + ch), acc1 = _mm256_loadu_ps(bias + ch + 8);
+        for (int t = 0; t < nt; t++) {
+            acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(src[t] + ch), _mm256_loadu_ps(wk[t] + ch),
+                                   acc0);
+            acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(src[t] + ch + 8),
+                                   _mm256_loadu_ps(wk[t] + ch + 8), acc1);
+        }
+        _mm256_storeu_ps(o + ch, activate(acc0, act));
+        _mm256_storeu_ps(o + ch + 8, activate(acc1, act));
+    }
     for (; ch + 8 <= c; ch += 8) {
         __m256 acc = _mm256_loadu_ps(bias + ch);
         for (int t = 0; t < nt; t++)
@@ -73,67 +86,111 @@ static void pixel_any(const float *in, int h, int w, int c, float *o, const floa
 }
 
 /* load 8 channels: plain for full tiles, masked (lanes of m) for the last partial one */
-#define LD(p) (full ? _mm256_loadu_ps(p) : _mm256_maskload_ps((p), m))
+#define LD(p) (FULL ? _mm256_loadu_ps(p) : _mm256_maskload_ps((p), m))
 
-/* Four interior output pixels, left to right; p points at tap (0,0) of the first one.
- * ps = floats between the taps of neighbouring output pixels (stride * c),
- * dx / dy = floats between horizontally / vertically neighbouring taps. */
+/* One 8-channel tile of NP (1..4) neighbouring interior output pixels, the weights already
+ * in registers. S and D are the stride and dilation: compile-time constants in the
+ * specialised copies, so the tap loops unroll into straight FMAs. Each row of taps is
+ * walked column by column (q += c): an input vector is loaded once and feeds every
+ * (pixel, tap) pair that reads it (stride 1, dilation 1: 6 loads for 12 FMAs), and the
+ * addresses are one pointer plus an increment, which keeps the loop free of spills. */
 static inline __attribute__((always_inline)) void
-block4_tile(const float *p, size_t ps, size_t dx, size_t dy, size_t c, float *o,
-            const float *wt, const float *bias, bd_act act, int full, __m256i m)
+tile_px(const int S, const int D, const int NP, const int FULL, const float *p, size_t c,
+        size_t rowstride, float *o, const __m256 w[9], __m256 bias, bd_act act, __m256i m)
 {
-    __m256 w0 = LD(wt), w1 = LD(wt + c), w2 = LD(wt + 2 * c);
-    __m256 w3 = LD(wt + 3 * c), w4 = LD(wt + 4 * c), w5 = LD(wt + 5 * c);
-    __m256 w6 = LD(wt + 6 * c), w7 = LD(wt + 7 * c), w8 = LD(wt + 8 * c);
-    __m256 a0 = LD(bias), a1 = a0, a2 = a0, a3 = a0;
-#define ROW(r, wa, wb, wc)                                                                  \
-    do {                                                                                    \
-        const float *q = p + (r) * dy;                                                      \
-        a0 = _mm256_fmadd_ps(LD(q), wa, a0);                                                \
-        a1 = _mm256_fmadd_ps(LD(q + ps), wa, a1);                                           \
-        a2 = _mm256_fmadd_ps(LD(q + 2 * ps), wa, a2);                                       \
-        a3 = _mm256_fmadd_ps(LD(q + 3 * ps), wa, a3);                                       \
-        q += dx;                                                                            \
-        a0 = _mm256_fmadd_ps(LD(q), wb, a0);                                                \
-        a1 = _mm256_fmadd_ps(LD(q + ps), wb, a1);                                           \
-        a2 = _mm256_fmadd_ps(LD(q + 2 * ps), wb, a2);                                       \
-        a3 = _mm256_fmadd_ps(LD(q + 3 * ps), wb, a3);                                       \
-        q += dx;                                                                            \
-        a0 = _mm256_fmadd_ps(LD(q), wc, a0);                                                \
-        a1 = _mm256_fmadd_ps(LD(q + ps), wc, a1);                                           \
-        a2 = _mm256_fmadd_ps(LD(q + 2 * ps), wc, a2);                                       \
-        a3 = _mm256_fmadd_ps(LD(q + 3 * ps), wc, a3);                                       \
-    } while (0)
-    ROW(0, w0, w1, w2);
-    ROW(1, w3, w4, w5);
-    ROW(2, w6, w7, w8);
-#undef ROW
-    a0 = activate(a0, act), a1 = activate(a1, act);
-    a2 = activate(a2, act), a3 = activate(a3, act);
-    if (full) {
-        _mm256_storeu_ps(o, a0);
-        _mm256_storeu_ps(o + c, a1);
-        _mm256_storeu_ps(o + 2 * c, a2);
-        _mm256_storeu_ps(o + 3 * c, a3);
-    } else {
-        _mm256_maskstore_ps(o, m, a0);
-        _mm256_maskstore_ps(o + c, m, a1);
-        _mm256_maskstore_ps(o + 2 * c, m, a2);
-        _mm256_maskstore_ps(o + 3 * c, m, a3);
+    __m256 a[4];
+#pragma GCC unroll 4
+    for (int j = 0; j < NP; j++)
+        a[j] = bias;
+#pragma GCC unroll 3
+    for (int ky = 0; ky < 3; ky++) {
+        const float *q = p + ky * D * rowstride;
+        const int cols = (NP - 1) * S + 2 * D + 1;
+#pragma GCC unroll 16
+        for (int col = 0; col < cols; col++, q += c) {
+            int used = 0;
+#pragma GCC unroll 4
+            for (int j = 0; j < NP; j++) {
+                const int t = col - j * S;
+                used |= t >= 0 && t % D == 0 && t / D < 3;
+            }
+            if (!used)
+                continue;
+            const __m256 x = LD(q);
+#pragma GCC unroll 4
+            for (int j = 0; j < NP; j++) {
+                const int t = col - j * S;
+                if (t >= 0 && t % D == 0 && t / D < 3)
+                    a[j] = _mm256_fmadd_ps(x, w[ky * 3 + t / D], a[j]);
+            }
+        }
+    }
+#pragma GCC unroll 4
+    for (int j = 0; j < NP; j++) {
+        __m256 v = activate(a[j], act);
+        if (FULL)
+            _mm256_storeu_ps(o + j * c, v);
+        else
+            _mm256_maskstore_ps(o + j * c, m, v);
+    }
+}
+
+/* Interior output pixels [0, npx) of one row segment for one 8-channel tile: p points at
+ * tap (0,0) of the first pixel (+ the tile's channel offset), o at its output. */
+static inline __attribute__((always_inline)) void
+tile_run(const int S, const int D, const int FULL, const float *p, size_t c, size_t rowstride,
+         float *o, int npx, const float *wt, const float *bias, bd_act act, __m256i m)
+{
+    __m256 w[9];
+#pragma GCC unroll 9
+    for (int t = 0; t < 9; t++)
+        w[t] = LD(wt + t * c);
+    const __m256 b = LD(bias);
+    const size_t step = (size_t)S * c;
+    int j = 0;
+    for (; j + 4 <= npx; j += 4, p += 4 * step, o += 4 * c)
+        tile_px(S, D, 4, FULL, p, c, rowstride, o, w, b, act, m);
+    switch (npx - j) {
+    case 3: tile_px(S, D, 3, FULL, p, c, rowstride, o, w, b, act, m); break;
+    case 2: tile_px(S, D, 2, FULL, p, c, rowstride, o, w, b, act, m); break;
+    case 1: tile_px(S, D, 1, FULL, p, c, rowstride, o, w, b, act, m); break;
+    default: break;
     }
 }
 #undef LD
 
-static void block4(const float *p, size_t ps, size_t dx, size_t dy, int c, float *o,
-                   const float *wt, const float *bias, bd_act act)
+typedef void (*run_fn)(const float *p, size_t c, size_t rowstride, float *o, int npx,
+                       const float *wt, const float *bias, bd_act act, __m256i m);
+#define RUN(S, D, FULL)                                                                    \
+    static void run_##S##_##D##_##FULL(const float *p, size_t c, size_t rowstride, float *o, \
+                                       int npx, const float *wt, const float *bias,         \
+                                       bd_act act, __m256i m)                               \
+    {                                                                                      \
+        tile_run(S, D, FULL, p, c, rowstride, o, npx, wt, bias, act, m);                   \
+    }
+RUN(1, 1, 1) RUN(1, 1, 0) RUN(2, 1, 1) RUN(2, 1, 0) RUN(1, 2, 1) RUN(1, 2, 0)
+RUN(1, 4, 1) RUN(1, 4, 0)
+
+/* The interior pixels [x0, x1) of one output row with the stride/dilation's tile runner.
+ * Column chunks of CHUNK pixels keep each channel tile's working set (3 input row pieces)
+ * in L1 while the 8-channel tiles are swept. */
+#define CHUNK 32
+static void row_interior(run_fn full, run_fn part, const float *irow, int pad_left, int s,
+                         int w, int c, float *orow, int x0, int x1, const float *wt,
+                         const float *bias, bd_act act)
 {
-    int ch = 0;
-    const __m256i all = _mm256_set1_epi32(-1);
-    for (; ch + 8 <= c; ch += 8)
-        block4_tile(p + ch, ps, dx, dy, c, o + ch, wt + ch, bias + ch, act, 1, all);
-    if (ch < c)
-        block4_tile(p + ch, ps, dx, dy, c, o + ch, wt + ch, bias + ch, act, 0,
-                    tail_mask(c - ch));
+    const size_t cs = (size_t)c, rowstride = (size_t)w * cs;
+    const __m256i all = _mm256_set1_epi32(-1), tail = tail_mask(c % 8 ? c % 8 : 8);
+    for (int xa = x0; xa < x1; xa += CHUNK) {
+        const int npx = x1 - xa < CHUNK ? x1 - xa : CHUNK;
+        const float *p = irow + (size_t)(s * xa - pad_left) * cs;
+        float *o = orow + (size_t)xa * cs;
+        int ch = 0;
+        for (; ch + 8 <= c; ch += 8)
+            full(p + ch, cs, rowstride, o + ch, npx, wt + ch, bias + ch, act, all);
+        if (ch < c)
+            part(p + ch, cs, rowstride, o + ch, npx, wt + ch, bias + ch, act, tail);
+    }
 }
 
 /* first output index o >= 0 with s*o - pad >= 0, and one past the last with
@@ -156,28 +213,31 @@ void dwconv3x3_avx2(const float *in, int h, int w, int c, float *out, int oh, in
                     int pad_top, int pad_left, bd_act act)
 {
     const int s = stride, d = dilation;
+    run_fn full = NULL, part = NULL; /* the interior runner for this stride and dilation */
+    if (s == 1 && d == 1) full = run_1_1_1, part = run_1_1_0;
+    if (s == 2 && d == 1) full = run_2_1_1, part = run_2_1_0;
+    if (s == 1 && d == 2) full = run_1_2_1, part = run_1_2_0;
+    if (s == 1 && d == 4) full = run_1_4_1, part = run_1_4_0;
     int ylo, yhi, xlo, xhi;
     interior(h, oh, s, d, pad_top, &ylo, &yhi);
     interior(w, ow, s, d, pad_left, &xlo, &xhi);
+    if (!full) /* other combinations (not in the network): per-pixel path everywhere */
+        ylo = yhi = 0;
     const size_t cs = (size_t)c;
     const int nth = bd_kernel_threads((double)oh * ow * c * 9);
 #pragma omp parallel for schedule(static) num_threads(nth) if (nth > 1)
     for (int oy = 0; oy < oh; oy++) {
         const int iy = s * oy - pad_top;
         float *orow = out + (size_t)oy * ow * cs;
-        if (oy < ylo || oy >= yhi) {
-            for (int ox = 0; ox < ow; ox++)
+        int ox = 0;
+        if (oy >= ylo && oy < yhi && xlo < xhi) {
+            for (; ox < xlo; ox++)
                 pixel_any(in, h, w, c, orow + ox * cs, weight, bias, iy, s * ox - pad_left, d,
                           act);
-            continue;
+            row_interior(full, part, in + (size_t)iy * w * cs, pad_left, s, w, c, orow, xlo,
+                         xhi, weight, bias, act);
+            ox = xhi;
         }
-        int ox = 0;
-        for (; ox < xlo; ox++)
-            pixel_any(in, h, w, c, orow + ox * cs, weight, bias, iy, s * ox - pad_left, d, act);
-        const float *irow = in + (size_t)iy * w * cs;
-        for (; ox + 4 <= xhi; ox += 4)
-            block4(irow + (size_t)(s * ox - pad_left) * cs, s * cs, d * cs, (size_t)d * w * cs,
-                   c, orow + ox * cs, weight, bias, act);
         for (; ox < ow; ox++)
             pixel_any(in, h, w, c, orow + ox * cs, weight, bias, iy, s * ox - pad_left, d, act);
     }

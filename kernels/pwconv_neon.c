@@ -1,18 +1,19 @@
 /* pwconv_neon.c — 1x1 convolution (out = act(in x W + bias) + residual) with NEON (aarch64).
  *
  * The same scheme as pwconv_avx2.c with 4-float vectors and aarch64's 32 vector registers:
- *  - micro-kernel: MR = 8 rows x NR columns of output in registers for the whole k loop;
- *    each step broadcasts (ld1r) one element of each A row and FMAs (fmla) it with the NR/4
- *    vectors of the packed B row. NR = 12 (3 vectors: 24 accumulators + 3 B + 1 broadcast
- *    = 28 registers), 8 or 4 for narrower strips. n % 12 == 0 uses 12-wide strips,
- *    n % 8 == 0 8-wide ones, otherwise 12-wide plus one narrower remainder strip.
+ *  - micro-kernel: MR rows x NR columns of output in registers for the whole k loop; each
+ *    step loads one element of each A row and FMAs it (fmla by element) with the NR/4
+ *    vectors of the packed B row. NR = 12 with MR = 6 (18 accumulators + 3 B + 6 A = 27 of
+ *    the 32 registers; 8 rows would spill), NR = 8 or 4 with MR = 8 for narrower strips.
+ *    n % 12 == 0 uses 12-wide strips, n % 8 == 0 8-wide ones, otherwise 12-wide plus one
+ *    narrower remainder strip.
  *  - k is cut into chunks of at most KC_MAX; each KC x NR panel of B is packed, zero-padded,
  *    into a stack buffer that stays in L1 while the micro-kernel sweeps an MC-row block of
  *    A. The first chunk starts from the bias, later ones reload the partial sums; the last
  *    applies ReLU/ReLU6 and the residual in the store.
  *  - NEON has no masked loads: a strip's partial last vector (n % 4 != 0) goes through a
  *    small zero-padded buffer for bias / partial sums / residual loads and for the store.
- *  - OpenMP: each thread takes one static contiguous block of rows (multiple of 8).
+ *  - OpenMP: each thread takes one static contiguous block of rows (multiple of 24).
  */
 #include <arm_neon.h>
 #include <omp.h>
@@ -114,14 +115,14 @@ typedef void (*tile_fn)(const tile_args *t);
     static void tile_##MR##x##NV(const tile_args *t) { tile(MR, NV, t); }
 TILE(1, 1) TILE(2, 1) TILE(3, 1) TILE(4, 1) TILE(5, 1) TILE(6, 1) TILE(7, 1) TILE(8, 1)
 TILE(1, 2) TILE(2, 2) TILE(3, 2) TILE(4, 2) TILE(5, 2) TILE(6, 2) TILE(7, 2) TILE(8, 2)
-TILE(1, 3) TILE(2, 3) TILE(3, 3) TILE(4, 3) TILE(5, 3) TILE(6, 3) TILE(7, 3) TILE(8, 3)
-#define MR 8
-static const tile_fn tiles[4][MR + 1] = {
+TILE(1, 3) TILE(2, 3) TILE(3, 3) TILE(4, 3) TILE(5, 3) TILE(6, 3)
+static const tile_fn tiles[4][9] = {
     {0},
     {0, tile_1x1, tile_2x1, tile_3x1, tile_4x1, tile_5x1, tile_6x1, tile_7x1, tile_8x1},
     {0, tile_1x2, tile_2x2, tile_3x2, tile_4x2, tile_5x2, tile_6x2, tile_7x2, tile_8x2},
-    {0, tile_1x3, tile_2x3, tile_3x3, tile_4x3, tile_5x3, tile_6x3, tile_7x3, tile_8x3},
+    {0, tile_1x3, tile_2x3, tile_3x3, tile_4x3, tile_5x3, tile_6x3},
 };
+static const int tile_mr[4] = {0, 8, 8, 6};
 
 static void pack_b(float *bp, const float *b, int kc, int n, int nv, int ncols)
 {
@@ -146,7 +147,7 @@ static void pw_rows(const float *in, int r0, int r1, int k, float *out, int n, c
         const int pc = (int)((long long)k * ch / nchunks);
         const int kc = (int)((long long)k * (ch + 1) / nchunks) - pc;
         int mc = MC_BYTES / (4 * (kc > 0 ? kc : 1));
-        mc = mc < 32 ? 32 : mc / MR * MR;
+        mc = mc < 48 ? 48 : mc / 24 * 24;
         tile_args t = {.kc = kc, .lda = k, .ldc = n, .act = act,
                        .flags = (ch == 0 ? FIRST : 0) | (ch == nchunks - 1 ? LAST : 0)};
         for (int i0 = r0; i0 < r1; i0 += mc) {
@@ -159,8 +160,9 @@ static void pw_rows(const float *in, int r0, int r1, int k, float *out, int n, c
                 t.bp = bp;
                 t.last_valid = ncols - 4 * (nv - 1);
                 t.bias = bias ? bias + j : NULL;
-                for (int i = i0; i < i1; i += MR) {
-                    const int rows = i1 - i < MR ? i1 - i : MR;
+                const int mr = tile_mr[nv];
+                for (int i = i0; i < i1; i += mr) {
+                    const int rows = i1 - i < mr ? i1 - i : mr;
                     t.a = in + (size_t)i * k + pc;
                     t.c = out + (size_t)i * n + j;
                     t.res = res ? res + (size_t)i * n + j : NULL;
@@ -181,7 +183,7 @@ void pwconv_neon(const float *in, int m, int k, float *out, int n, const float *
 #pragma omp parallel num_threads(nth) if (nth > 1)
     {
         int r0, r1;
-        bd_split_range(m, MR, omp_get_num_threads(), omp_get_thread_num(), &r0, &r1);
+        bd_split_range(m, 24, omp_get_num_threads(), omp_get_thread_num(), &r0, &r1);
         if (r0 < r1)
             pw_rows(in, r0, r1, k, out, n, weight, bias, residual, act);
     }

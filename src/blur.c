@@ -3,12 +3,13 @@
  * with running sums. The fractional taps make the variance exactly sigma^2 for any sigma,
  * which a plain box of integer width cannot; three passes make the shape close to a
  * Gaussian. Outside the image samples are 0 (zero extension): that keeps the filter linear
- * and lets bd_blur_normalized divide the border effect away along with the mask.
+ * and lets a normalised blur (bd_composite_blur) divide the border effect away along with
+ * the mask.
  *
  * Layout of the work: every pass runs along lines of "vectors" of L floats. Horizontally a
  * line is one image row and a vector one pixel (L = channels); vertically a line is a
  * strip of STRIP columns and a vector STRIP floats of one row, so the inner loops run over
- * contiguous memory and vectorise. Rows (resp. strips) are spread over the OpenMP threads.
+ * contiguous memory. Rows (resp. strips) are spread over the OpenMP threads.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -208,30 +209,4 @@ int bd_gauss_blur(float *img, int w, int h, int c, float sigma)
 int bd_gauss_blur_renorm(float *img, int w, int h, int c, float sigma)
 {
     return gauss_blur(img, w, h, c, sigma, 1);
-}
-
-int bd_blur_normalized(const float *img, const float *weight, int w, int h, float sigma,
-                       float *out)
-{
-    const size_t n = (size_t)w * h;
-    float *buf = malloc(n * 4 * sizeof(float));      /* [h][w][r*wt, g*wt, b*wt, wt] */
-    if (!buf) return -1;
-    #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++) {
-        const float wt = weight[i] > 0.0f ? weight[i] : 0.0f;
-        for (int k = 0; k < 3; k++) buf[i * 4 + k] = img[i * 3 + k] * wt;
-        buf[i * 4 + 3] = wt;
-    }
-    if (bd_gauss_blur(buf, w, h, 4, sigma)) {
-        free(buf);
-        return -1;
-    }
-    #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++) {
-        const float ws = buf[i * 4 + 3];
-        for (int k = 0; k < 3; k++)
-            out[i * 3 + k] = ws > 1e-12f ? buf[i * 4 + k] / ws : img[i * 3 + k];
-    }
-    free(buf);
-    return 0;
 }

@@ -34,6 +34,8 @@ typedef struct {
     const char *classes;         /* "person" or "person,dog" */
     bd_matte_opts matte;
     int os, threads, timing, quiet, quality;
+    int side_by_side;            /* output = [photo | result] */
+    int max_side;                /* > 0: shrink the output to at most this many pixels */
     float strength;              /* blur sigma; < 0: automatic */
     const char *background;      /* replace: picture */
     uint8_t color[3];
@@ -82,18 +84,23 @@ static void help(const fx_opts *o, FILE *to)
             "  --class LIST     what the subject is: person (default), or any class of the\n"
             "                   model, several with commas: person,dog\n"
             "  --invert         swap subject and background\n"
-            "  --edges MODE     guided (default): class probability snapped to the photo's\n"
-            "                   edges by a colour guided filter, lightly feathered;\n"
+            "  --edges MODE     guided (default): the class probability snapped to the\n"
+            "                   photo's edges by a colour guided filter (hair, fingers),\n"
+            "                   then made opaque/clear where the network is fairly sure;\n"
             "                   soft: the probability as it is, lightly feathered;\n"
             "                   hard: cut at 0.5; otsu: cut at Otsu's threshold of the\n"
-            "                   blurred probability\n"
+            "                   blurred probability (both feathered)\n"
             "  --refine         add the guided filter to soft/hard/otsu edges\n"
             "  --guide G        guided filter guide: color (default) or gray\n"
             "  --refine-radius PX  guided filter radius (default 1.5%% of the longer side)\n"
             "  --refine-eps E   guided filter regularisation (default 0.001)\n"
+            "  --refine-gain G  contrast around 0.5 after the guided filter (default 3)\n"
             "  --feather PX     soften the matte edge over about PX pixels (Gaussian sigma\n"
-            "                   PX/2; default 0.3%% of the longer side, at least 1; 0 = none)\n"
+            "                   PX/2; default: none after the guided filter, else 0.3%% of\n"
+            "                   the longer side, at least 1; 0 = none)\n"
             "  --quality Q      JPEG quality 1..100 (default 95)\n"
+            "  --side-by-side   write the photo and the result next to each other\n"
+            "  --max-side N     shrink the output (area filter) to at most N pixels a side\n"
             "  --model F        weights file (default $BACKDROP_MODEL or %s)\n"
             "  --os 8|16        network output stride (default: the model's; 8 is finer and\n"
             "                   about 3x slower)\n"
@@ -182,6 +189,11 @@ static int parse(int argc, char **argv, fx_opts *o)
             if (parse_num(argv[i], 1e-8, 10, &v))
                 return usage_error(o, "--refine-eps must be 1e-8..10, not '%s'", argv[i]);
             o->matte.guide_eps = (float)v;
+        } else if (!strcmp(a, "--refine-gain")) {
+            NEXT();
+            if (parse_num(argv[i], 0.1, 100, &v))
+                return usage_error(o, "--refine-gain must be 0.1..100, not '%s'", argv[i]);
+            o->matte.guide_gain = (float)v;
         } else if (!strcmp(a, "--feather")) {
             NEXT();
             if (parse_num(argv[i], 0, 10000, &v))
@@ -206,6 +218,13 @@ static int parse(int argc, char **argv, fx_opts *o)
             if (parse_num(argv[i], 1, 100, &v) || v != floor(v))
                 return usage_error(o, "--quality must be an integer 1..100, not '%s'", argv[i]);
             o->quality = (int)v;
+        } else if (!strcmp(a, "--side-by-side")) {
+            o->side_by_side = 1;
+        } else if (!strcmp(a, "--max-side")) {
+            NEXT();
+            if (parse_num(argv[i], 8, 100000, &v) || v != floor(v))
+                return usage_error(o, "--max-side must be an integer 8..100000, not '%s'", argv[i]);
+            o->max_side = (int)v;
         } else if (!strcmp(a, "--model")) {
             NEXT();
             o->model = argv[i];
@@ -273,10 +292,26 @@ static int same_file(const char *a, const char *b)
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/* Every output is writable by format, distinct, and not one of the inputs. */
+/* 1 if the directory part of path exists (so a write can succeed). */
+static int parent_exists(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) return 1;
+    if (slash == path) return 1;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    return is_dir(dir);
+}
+
+/* Every output is writable by format, distinct, not one of the inputs, and its directory
+ * exists (checked before the network runs, not after). */
 static int check_outputs(const fx_opts *o, char **outs)
 {
     for (int i = 0; i < o->ninputs; i++) {
+        if (!parent_exists(outs[i])) {
+            fprintf(stderr, "backdrop %s: %s: the directory does not exist\n", o->name, outs[i]);
+            return BD_EXIT_FAIL;
+        }
         if (!image_save_supported(outs[i]))
             return usage_error(o, "%s: unknown output format (use .png, .jpg, .bmp or .tga)",
                                outs[i]);
@@ -325,6 +360,57 @@ static int resolve_classes(const fx_opts *o, const bd_model *m, int *ids, int *n
 typedef struct {
     double decode, preprocess, network, mask, refine, composite, encode;
 } fx_times;
+
+/* --side-by-side and --max-side: replaces *pix (w x h x c) by [photo | result] and/or its
+ * shrunk copy; a gray result becomes RGB next to the photo, the photo gets alpha 255 next
+ * to a cutout. Returns 0, or -1 if out of memory (*pix is then unchanged). */
+static int present(const fx_opts *o, const uint8_t *rgb, uint8_t **pix, int *w, int *h, int *c)
+{
+    uint8_t *cur = *pix;
+    int cw = *w, ch = *h, cc = *c;
+    if (o->side_by_side) {
+        const int nc = cc == 1 ? 3 : cc, nw = 2 * cw;
+        uint8_t *wide = malloc((size_t)nw * ch * nc);
+        if (!wide) return -1;
+        for (int y = 0; y < ch; y++)
+            for (int x = 0; x < cw; x++) {
+                uint8_t *l = wide + ((size_t)y * nw + x) * nc, *r = l + (size_t)cw * nc;
+                const uint8_t *p = rgb + ((size_t)y * cw + x) * 3, *q = cur + ((size_t)y * cw + x) * cc;
+                for (int k = 0; k < nc; k++) {
+                    l[k] = k < 3 ? p[k] : 255;
+                    r[k] = cc == 1 ? q[0] : q[k];
+                }
+            }
+        cur = wide;
+        cw = nw;
+        cc = nc;
+    }
+    const int longer = cw > ch ? cw : ch;
+    if (o->max_side && longer > o->max_side) {
+        const double s = (double)o->max_side / longer;
+        int nw = (int)lround(cw * s), nh = (int)lround(ch * s);
+        if (nw < 1) nw = 1;
+        if (nh < 1) nh = 1;
+        uint8_t *small = malloc((size_t)nw * nh * cc);
+        if (!small || bd_fit_cover(cur, cw, ch, cc, small, nw, nh)) {
+            free(small);
+            if (cur != *pix) free(cur);
+            return -1;
+        }
+        if (cur != *pix) free(cur);
+        cur = small;
+        cw = nw;
+        ch = nh;
+    }
+    if (cur != *pix) {
+        free(*pix);
+        *pix = cur;
+    }
+    *w = cw;
+    *h = ch;
+    *c = cc;
+    return 0;
+}
 
 static int process(const fx_opts *o, bd_segmenter *seg, const int *classes, int nclasses,
                    const bd_image *bg, const char *in, const char *out)
@@ -385,10 +471,15 @@ static int process(const fx_opts *o, bd_segmenter *seg, const int *classes, int 
         fprintf(stderr, "backdrop %s: %s: out of memory compositing\n", o->name, in);
         goto done;
     }
+    int ow = w, oh = h, oc = channels;
+    if ((o->side_by_side || o->max_side) && present(o, img.data, &pix, &ow, &oh, &oc)) {
+        fprintf(stderr, "backdrop %s: %s: out of memory\n", o->name, in);
+        goto done;
+    }
     t.composite = now_ms() - t0;
 
     t0 = now_ms();
-    if (image_save(out, pix, w, h, channels, err, sizeof err)) {
+    if (image_save(out, pix, ow, oh, oc, err, sizeof err)) {
         fprintf(stderr, "backdrop %s: %s\n", o->name, err);
         goto done;
     }

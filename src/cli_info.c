@@ -34,17 +34,18 @@ static void print_meta(const bd_model *m)
     printf("source sha256     %s\n",
            weights_meta(f, "source_sha256", v, sizeof v) ? v : "(unknown)");
     printf("converter         %s\n", weights_meta(f, "converter", v, sizeof v) ? v : "(unknown)");
-    printf("depth multiplier  %g\n", m->depth_multiplier);
+    double dm = m->depth_multiplier;
+    printf(dm * 10 == (int)(dm * 10) ? "depth multiplier  %.1f\n" : "depth multiplier  %g\n", dm);
     printf("classes           %d:", m->num_classes);
     for (int i = 0; i < m->num_classes; i++)
         printf("%s %d %s", i ? "," : "", i, m->class_names[i]);
     printf("\n");
     printf("output stride     %d (as exported; 8 and 16 both run)\n", m->export_output_stride);
     printf("input size        %d x %d\n", m->input_size, m->input_size);
-    printf("normalisation     input = v * %.9g + %g  (v = 0..255)\n", m->norm_scale,
-           m->norm_offset);
+    printf("normalisation     input = v * %.9g %c %g  (v = 0..255)\n", m->norm_scale,
+           m->norm_offset < 0 ? '-' : '+', fabs(m->norm_offset));
     if (weights_meta(f, "bn_epsilon", v, sizeof v))
-        printf("batch-norm eps    %s (folded)\n", v);
+        printf("batch-norm eps    %s\n", v);
 }
 
 static void print_blocks(const bd_model *m)
@@ -113,8 +114,8 @@ int cli_info(int argc, char **argv)
             return BD_EXIT_OK;
         }
         if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "backdrop info: unknown option '%s'\n", argv[i]);
-            usage(stderr);
+            fprintf(stderr, "backdrop info: unknown option '%s' (try backdrop info --help)\n",
+                    argv[i]);
             return BD_EXIT_USAGE;
         }
         if (path) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "backdrop.h"
@@ -106,8 +107,8 @@ int cli_labels(int argc, char **argv)
         }
     }
     if (!in || !out) {
-        fprintf(stderr, "backdrop labels: %s\n", !in ? "no input image" : "no output (-o OUT.png)");
-        usage(stderr);
+        fprintf(stderr, "backdrop labels: %s (see backdrop labels --help)\n",
+                !in ? "no input image" : "no output: -o OUT.png");
         return BD_EXIT_USAGE;
     }
     const char *dot = strrchr(out, '.');
@@ -115,6 +116,12 @@ int cli_labels(int argc, char **argv)
                                                !strcasecmp(dot, ".jpeg")))) {
         fprintf(stderr, "backdrop labels: %s: labels need a lossless format: .png, .bmp or "
                 ".tga\n", out);
+        return BD_EXIT_USAGE;
+    }
+    struct stat st_in, st_out;          /* the atomic write would replace the photo */
+    if (!strcmp(in, out) || (stat(in, &st_in) == 0 && stat(out, &st_out) == 0 &&
+                             st_in.st_dev == st_out.st_dev && st_in.st_ino == st_out.st_ino)) {
+        fprintf(stderr, "backdrop labels: %s: the output would overwrite the input\n", out);
         return BD_EXIT_USAGE;
     }
 

@@ -9,7 +9,10 @@
  * parallelise over rows / columns with OpenMP, and return 0 on success, -1 when out of
  * memory (nothing else can fail: callers check sizes).
  *
- * Files: blur.c (Gaussian), matte.c (matte refinement), effects.c (the compositions).
+ * Files: blur.c (Gaussian), matte.c (matte refinement), guided_filter.c (guided filter, box
+ * mean), composite_grid.c (the reduced grid of large photos), effects.c (the compositions),
+ * fit_cover.c (background scaling); matte_segment.c ties the matte to the segmenter
+ * (bd_segment_matte in backdrop.h).
  */
 #ifndef BACKDROP_COMPOSITE_H
 #define BACKDROP_COMPOSITE_H
@@ -24,19 +27,13 @@
  * taps), chosen so the variance is exactly sigma^2 per axis for any sigma > 0; the shape is
  * a close approximation of the Gaussian. Samples outside the image count as 0, so a blur
  * darkens near the borders: blur a weight channel too and divide (normalised convolution),
- * as bd_blur_normalized does. sigma <= 0 leaves the image unchanged. */
+ * as bd_composite_blur does. sigma <= 0 leaves the image unchanged. */
 int bd_gauss_blur(float *img, int w, int h, int c, float sigma);
 
 /* The same blur with the border effect divided out (each axis is divided by the blur of a
  * line of ones), as if the image continued with its own weighted average: the blur of a
  * constant image is that constant. For mattes, whose subject often touches a border. */
 int bd_gauss_blur_renorm(float *img, int w, int h, int c, float sigma);
-
-/* Blur of a w x h x 3 float image restricted to the pixels where weight > 0:
- * out = blur(img * weight) / blur(weight), the border-free, mask-respecting blur.
- * Pixels whose blurred weight is 0 (no weighted pixel within reach) get img unchanged. */
-int bd_blur_normalized(const float *img, const float *weight, int w, int h, float sigma,
-                       float *out);
 
 /* ------------------------------------------------------------------- matte.c --------- */
 
@@ -54,14 +51,15 @@ typedef struct bd_matte_opts {
     float guide_radius;   /* box radius in pixels of the original image; <= 0: automatic */
     float guide_eps;      /* regularisation, on [0,1] intensities; <= 0: automatic (1e-3) */
     float guide_gain;     /* after the guided filter: alpha = (q - 0.5) * gain + 0.5, clamped;
-                             the network is rarely sure (p ~ 0.8 inside a person), this makes
-                             the inside opaque and the outside clear; <= 0: automatic (2) */
+                             the network is rarely sure (p ~ 0.8 inside a person, 0.3 on the
+                             background next to it): this makes them opaque and clear;
+                             <= 0: automatic (3: 0.33 -> 0, 0.67 -> 1) */
     float feather;        /* Gaussian feather: sigma = feather / 2 pixels; < 0: automatic,
                              0: none */
     int invert;           /* swap subject and background */
 } bd_matte_opts;
 
-/* The defaults: soft edges, colour guided filter (gain 2), automatic radius, no feather. */
+/* The defaults: soft edges, colour guided filter (gain 3), automatic radius, no feather. */
 bd_matte_opts bd_matte_defaults(void);
 
 /* Refines the class probability prob (w x h, in [0,1]) into a matte, in place, following
@@ -79,8 +77,8 @@ int bd_matte_refine(float *matte, const uint8_t *rgb, int w, int h, const bd_mat
 int bd_matte_from_grid(const float *prob, int sw, int sh, int s, const uint8_t *rgb, int w,
                        int h, const bd_matte_opts *opts, float *matte);
 
-/* The grid for a w x h photo: returns s (1 up to 1599 pixels on the longer side, then
- * longer side / 800) and the grid size ceil(w / s) x ceil(h / s). */
+/* The grid for a w x h photo: returns s (1 up to 1023 pixels on the longer side, then
+ * longer side / 512) and the grid size ceil(w / s) x ceil(h / s). */
 int bd_matte_grid(int w, int h, int *sw, int *sh);
 
 /* Otsu's threshold of the 256-bin histogram hist: the bin t maximising the between-class
@@ -96,9 +94,10 @@ int bd_otsu_threshold(const uint64_t hist[256]);
  * bilinearly upsampled, at full resolution ("fast guided filter"). out may equal p. */
 int bd_guided_filter(const uint8_t *rgb, bd_guide guide, const float *p, int w, int h,
                      int r, float eps, int subsample, float *out);
-/* The same with p given on the s-times smaller grid (ceil(w/s) x ceil(h/s)). */
+/* The same with p given on the s-times smaller grid (ceil(w/s) x ceil(h/s)); gain > 0
+ * returns clamp((q - 0.5) * gain + 0.5, 0, 1) instead of q, in the same pass. */
 int bd_guided_filter_grid(const uint8_t *rgb, bd_guide guide, const float *p_small, int w,
-                          int h, int r, float eps, int s, float *out);
+                          int h, int r, float eps, int s, float gain, float *out);
 
 /* Box mean over the (2r+1)^2 window clipped to the image (divided by the pixels present),
  * of an interleaved float image (w x h x c), in place. */

@@ -38,10 +38,33 @@ static inline uint8_t to_u8(float v)
 }
 
 /* alpha * a + (1 - alpha) * b, written so that alpha = 1 gives a and alpha = 0 gives b
- * exactly. */
+ * exactly. A convex combination of two values in 0..255 stays in 0..255 (up to float
+ * rounding, which + 0.5 and truncation absorb), so no clamping and no branch: the pixel
+ * loops vectorise. */
 static inline uint8_t mix(float alpha, float a, float b)
 {
-    return to_u8(b + alpha * (a - b));
+    return (uint8_t)(int)(b + alpha * (a - b) + 0.5f);
+}
+
+/* Pixel rows as flat arrays of 3w values, so the mixing loops vectorise: the matte row
+ * repeated per channel (a3), then out = b + a3 (p - b) with b floats or bytes. */
+static void expand3(const float *restrict a, int w, float *restrict a3)
+{
+    for (int x = 0; x < w; x++) a3[3 * x] = a3[3 * x + 1] = a3[3 * x + 2] = a[x];
+}
+
+static void mix_row(const uint8_t *restrict p, const float *restrict a3,
+                    const float *restrict b, uint8_t *restrict o, int n)
+{
+    #pragma omp simd
+    for (int i = 0; i < n; i++) o[i] = mix(a3[i], p[i], b[i]);
+}
+
+static void mix_row_u8(const uint8_t *restrict p, const float *restrict a3,
+                       const uint8_t *restrict b, uint8_t *restrict o, int n)
+{
+    #pragma omp simd
+    for (int i = 0; i < n; i++) o[i] = mix(a3[i], p[i], b[i]);
 }
 
 float bd_blur_auto_sigma(int w, int h)
@@ -66,12 +89,8 @@ int bd_composite_blur(const uint8_t *rgb, const float *alpha, int w, int h, floa
     const size_t ns = (size_t)sw * sh;
 
     float *grid = calloc(ns * 4, sizeof(float));   /* [sh][sw][r*wt, g*wt, b*wt, wt] */
-    int *xi = malloc((size_t)w * sizeof(int));
-    float *xf = malloc((size_t)w * sizeof(float));
-    int *yi = malloc((size_t)h * sizeof(int));
-    float *yf = malloc((size_t)h * sizeof(float));
     int rc = -1;
-    if (!grid || !xi || !xf || !yi || !yf) goto done;
+    if (!grid) goto done;
 
     /* 1. Weighted block sums / k^2 (zero outside the image, like the blur). */
     const float inv_area = 1.0f / (float)(k * k);
@@ -100,71 +119,100 @@ int bd_composite_blur(const uint8_t *rgb, const float *alpha, int w, int h, floa
         }
         for (int i = 0; i < sw * 4; i++) g[i] *= inv_area;
     }
-    /* 2. Blur on the grid, then divide: the background colour of each grid pixel. */
+    /* 2. Blur on the grid, then divide: the background colour of each grid pixel, packed
+     * to 3 channels in place (sequential: the packing overlaps). */
     if (bd_gauss_blur(grid, sw, sh, 4, sigma_grid)) goto done;
-    #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < ns; i++) {
-        float *g = grid + i * 4;
+        const float *g = grid + i * 4;
         const float inv = g[3] > 0.0f ? 1.0f / g[3] : 0.0f;
-        g[0] *= inv;
-        g[1] *= inv;
-        g[2] *= inv;
-        g[3] = 1.0f;
+        const float r = g[0] * inv, gg = g[1] * inv, b = g[2] * inv;
+        grid[i * 3] = r;
+        grid[i * 3 + 1] = gg;
+        grid[i * 3 + 2] = b;
     }
     /* 3. Upsample and composite. */
-    grid_coords(w, sw, k, xi, xf);
-    grid_coords(h, sh, k, yi, yf);
     int failed = 0;
     #pragma omp parallel
     {
-        float *row = malloc((size_t)sw * 4 * sizeof(float));
-        if (!row) {
+        grid_upsampler up;
+        float *bg = malloc((size_t)w * 3 * sizeof(float)), *a3 = malloc((size_t)w * 3 * sizeof(float));
+        const int ok = bg && a3 && !grid_upsampler_init(&up, grid, sw, sh, 3, k, w, h);
+        if (!ok) {
             #pragma omp atomic write
             failed = 1;
         }
         #pragma omp for schedule(static)
         for (int y = 0; y < h; y++) {
-            if (!row) continue;
-            grid_lerp_rows(grid, sw, sh, 4, yi[y], yf[y], row);
-            const uint8_t *px = rgb + (size_t)y * w * 3;
-            const float *al = alpha + (size_t)y * w;
-            uint8_t *o = out + (size_t)y * w * 3;
-            for (int x = 0; x < w; x++) {
-                const int i0 = xi[x], i1 = i0 + 1 < sw ? i0 + 1 : i0;
-                const float f = xf[x];
-                const float *b0 = row + i0 * 4, *b1 = row + i1 * 4;
-                for (int c = 0; c < 3; c++)
-                    o[x * 3 + c] = mix(al[x], px[x * 3 + c], b0[c] + f * (b1[c] - b0[c]));
-            }
+            if (!ok) continue;
+            grid_upsampler_row(&up, y, bg);
+            expand3(alpha + (size_t)y * w, w, a3);
+            mix_row(rgb + (size_t)y * w * 3, a3, bg, out + (size_t)y * w * 3, 3 * w);
         }
-        free(row);
+        if (ok) grid_upsampler_free(&up);
+        free(bg);
+        free(a3);
     }
     rc = failed ? -1 : 0;
 done:
     free(grid);
-    free(xi);
-    free(xf);
-    free(yi);
-    free(yf);
     return rc;
+}
+
+/* The row loop of the simple compositions: per thread a matte row (a3) and a background
+ * row (b3, floats) or the background picture (bg, bytes). */
+typedef enum { ROWS_OVER, ROWS_COLOR, ROWS_GRAY } rows_kind;
+
+static void composite_rows(rows_kind kind, const uint8_t *rgb, const float *alpha, int w,
+                           int h, const uint8_t *bg, const uint8_t color[3], uint8_t *out)
+{
+    #pragma omp parallel
+    {
+        float *a3 = malloc((size_t)w * 3 * sizeof(float)), *b3 = malloc((size_t)w * 3 * sizeof(float));
+        if (a3 && b3 && kind == ROWS_COLOR)
+            for (int x = 0; x < w; x++)
+                for (int c = 0; c < 3; c++) b3[3 * x + c] = color[c];
+        #pragma omp for schedule(static)
+        for (int y = 0; y < h; y++) {
+            const uint8_t *p = rgb + (size_t)y * w * 3;
+            uint8_t *o = out + (size_t)y * w * 3;
+            if (!a3 || !b3) {   /* out of memory for two rows: the same, slowly */
+                for (int x = 0; x < w; x++) {
+                    const float a = alpha[(size_t)y * w + x];
+                    const uint8_t l = bd_luma601(p[3 * x], p[3 * x + 1], p[3 * x + 2]);
+                    for (int c = 0; c < 3; c++) {
+                        const float b = kind == ROWS_OVER ? bg[(size_t)y * w * 3 + 3 * x + c]
+                                      : kind == ROWS_COLOR ? color[c] : l;
+                        o[3 * x + c] = mix(a, p[3 * x + c], b);
+                    }
+                }
+                continue;
+            }
+            expand3(alpha + (size_t)y * w, w, a3);
+            if (kind == ROWS_OVER) {
+                mix_row_u8(p, a3, bg + (size_t)y * w * 3, o, 3 * w);
+            } else {
+                if (kind == ROWS_GRAY)
+                    for (int x = 0; x < w; x++)
+                        b3[3 * x] = b3[3 * x + 1] = b3[3 * x + 2] =
+                            bd_luma601(p[3 * x], p[3 * x + 1], p[3 * x + 2]);
+                mix_row(p, a3, b3, o, 3 * w);
+            }
+        }
+        free(a3);
+        free(b3);
+    }
 }
 
 void bd_composite_over(const uint8_t *rgb, const float *alpha, int w, int h,
                        const uint8_t *bg, uint8_t *out)
 {
-    const size_t n = (size_t)w * h;
-    #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++)
-        for (int c = 0; c < 3; c++) out[i * 3 + c] = mix(alpha[i], rgb[i * 3 + c], bg[i * 3 + c]);
+    composite_rows(ROWS_OVER, rgb, alpha, w, h, bg, NULL, out);
 }
 
 void bd_composite_color(const uint8_t *rgb, const float *alpha, int w, int h,
                         const uint8_t color[3], uint8_t *out)
 {
-    const size_t n = (size_t)w * h;
-    #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++)
-        for (int c = 0; c < 3; c++) out[i * 3 + c] = mix(alpha[i], rgb[i * 3 + c], color[c]);
+    composite_rows(ROWS_COLOR, rgb, alpha, w, h, NULL, color, out);
 }
 
 uint8_t bd_luma601(uint8_t r, uint8_t g, uint8_t b)
@@ -174,13 +222,7 @@ uint8_t bd_luma601(uint8_t r, uint8_t g, uint8_t b)
 
 void bd_composite_gray(const uint8_t *rgb, const float *alpha, int w, int h, uint8_t *out)
 {
-    const size_t n = (size_t)w * h;
-    #pragma omp parallel for schedule(static)
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *p = rgb + i * 3;
-        const float y = bd_luma601(p[0], p[1], p[2]);
-        for (int c = 0; c < 3; c++) out[i * 3 + c] = mix(alpha[i], p[c], y);
-    }
+    composite_rows(ROWS_GRAY, rgb, alpha, w, h, NULL, NULL, out);
 }
 
 void bd_composite_cutout(const uint8_t *rgb, const float *alpha, int w, int h, uint8_t *out)

@@ -102,18 +102,9 @@ int bd_box_mean(float *img, int w, int h, int c, int r)
 
 /* ---------------------------------------------------------------- guided filter ----- */
 
-/* The guide value(s) of one pixel, in [0,1]. */
-static inline void guide_at(const uint8_t *px, int gc, float *g)
-{
-    if (gc == 1) {
-        g[0] = (0.299f * px[0] + 0.587f * px[1] + 0.114f * px[2]) * (1.0f / 255.0f);
-    } else {
-        for (int k = 0; k < 3; k++) g[k] = px[k] * (1.0f / 255.0f);
-    }
-}
-
 /* Box-average the guide (and p, unless p_small already holds it on the grid) onto the
- * small grid: out is sw x sh x (gc + 1), [I..., p]. */
+ * small grid: out is sw x sh x (gc + 1), [I..., p], I in [0,1] (gray: BT.601 luma, which
+ * is linear, so the luma of the block's mean colour). Colours are summed as integers. */
 static void shrink_guide(const uint8_t *rgb, int gc, const float *p, const float *p_small,
                          int w, int h, int s, int sw, int sh, float *out)
 {
@@ -121,24 +112,33 @@ static void shrink_guide(const uint8_t *rgb, int gc, const float *p, const float
     #pragma omp parallel for schedule(static)
     for (int sy = 0; sy < sh; sy++) {
         float *o = out + (size_t)sy * sw * c;
-        for (int i = 0; i < sw * c; i++) o[i] = 0.0f;
         const int y0 = sy * s, y1 = y0 + s < h ? y0 + s : h;
-        for (int y = y0; y < y1; y++)
-            for (int sx = 0; sx < sw; sx++) {
-                float *d = o + sx * c;
-                const int x1 = (sx + 1) * s < w ? (sx + 1) * s : w;
-                for (int x = sx * s; x < x1; x++) {
-                    float g[4];
-                    guide_at(rgb + ((size_t)y * w + x) * 3, gc, g);
-                    g[gc] = p_small ? 0.0f : p[(size_t)y * w + x];
-                    for (int k = 0; k < c; k++) d[k] += g[k];
-                }
-            }
         for (int sx = 0; sx < sw; sx++) {
             const int x0 = sx * s, x1 = x0 + s < w ? x0 + s : w;
+            uint32_t r = 0, g = 0, b = 0;
+            float ps = 0.0f;
+            for (int y = y0; y < y1; y++) {
+                const uint8_t *px = rgb + ((size_t)y * w + x0) * 3;
+                for (int x = 0; x < x1 - x0; x++) {
+                    r += px[3 * x];
+                    g += px[3 * x + 1];
+                    b += px[3 * x + 2];
+                }
+                if (!p_small)
+                    for (int x = x0; x < x1; x++) ps += p[(size_t)y * w + x];
+            }
             const float inv = 1.0f / (float)((x1 - x0) * (y1 - y0));
-            for (int k = 0; k < c; k++) o[sx * c + k] *= inv;
-            if (p_small) o[sx * c + gc] = p_small[(size_t)sy * sw + sx];
+            const float fr = r * inv * (1.0f / 255.0f), fg = g * inv * (1.0f / 255.0f),
+                        fb = b * inv * (1.0f / 255.0f);
+            float *d = o + sx * c;
+            if (gc == 1) {
+                d[0] = 0.299f * fr + 0.587f * fg + 0.114f * fb;
+            } else {
+                d[0] = fr;
+                d[1] = fg;
+                d[2] = fb;
+            }
+            d[gc] = p_small ? p_small[(size_t)sy * sw + sx] : ps * inv;
         }
     }
 }
@@ -189,7 +189,7 @@ static void fit_color(const float *st, size_t n, float eps, float *coef)
 
 /* p at full resolution, or p_small already on the sw x sh grid. */
 static int guided(const uint8_t *rgb, bd_guide guide, const float *p, const float *p_small,
-                  int w, int h, int r, float eps, int s, float *out)
+                  int w, int h, int r, float eps, int s, float gain, float *out)
 {
     const int gc = guide == BD_GUIDE_GRAY ? 1 : 3;
     if (s < 1) s = 1;
@@ -201,12 +201,8 @@ static int guided(const uint8_t *rgb, bd_guide guide, const float *p, const floa
     float *st = malloc(n * nst * sizeof(float));
     float *base = malloc(n * (gc + 1) * sizeof(float));
     float *coef = malloc(n * nco * sizeof(float));
-    int *xi = malloc((size_t)w * sizeof(int));
-    float *xf = malloc((size_t)w * sizeof(float));
-    int *yi = malloc((size_t)h * sizeof(int));
-    float *yf = malloc((size_t)h * sizeof(float));
     int rc = -1;
-    if (!st || !base || !coef || !xi || !xf || !yi || !yf) goto done;
+    if (!st || !base || !coef) goto done;
 
     /* 1. I and p on the small grid, then the products the statistics need. */
     shrink_guide(rgb, gc, p, p_small, w, h, s, sw, sh, base);
@@ -229,45 +225,103 @@ static int guided(const uint8_t *rgb, bd_guide guide, const float *p, const floa
     else fit_color(st, n, eps, coef);
     if (bd_box_mean(coef, sw, sh, nco, rs)) goto done;
 
-    /* 3. q = a . I + b at full resolution, a and b bilinearly upsampled. */
-    grid_coords(w, sw, s, xi, xf);
-    grid_coords(h, sh, s, yi, yf);
+    /* 3. q = a . I + b at full resolution, a and b bilinearly upsampled. First the
+     * coefficients take the guide's byte scale (and gray's luma weights) and the gain, so
+     * every pixel computes clamp(A . (R, G, B) + B). */
+    {
+        const float luma[3] = {0.299f / 255.0f, 0.587f / 255.0f, 0.114f / 255.0f};
+        const float g = gain > 0 ? gain : 1.0f;
+        float *c4 = malloc(n * 4 * sizeof(float));
+        if (!c4) goto done;
+        for (size_t i = 0; i < n; i++) {
+            const float *c = coef + i * nco;
+            float *d = c4 + i * 4;
+            for (int k = 0; k < 3; k++) d[k] = g * (gc == 1 ? c[0] * luma[k] : c[k] / 255.0f);
+            d[3] = g * (c[gc] - 0.5f) + 0.5f;
+            if (gain <= 0) d[3] = c[gc];
+        }
+        free(coef);
+        coef = c4;
+    }
+    /* Most of a photo is plainly subject or plainly background: there the clamped output
+     * is 0 or 1 whatever the pixel's colour. Per cell between four grid points: the
+     * interpolated (A, B) is a convex mix of the corners', so if every corner's
+     * B + A . RGB stays <= 0 (>= 1) over all colours, the whole cell is 0 (1). */
+    uint8_t *cell = malloc(n);            /* 0, 1: constant; 2: compute */
+    uint8_t *row_mixed = malloc((size_t)sh); /* some cell of grid row j needs computing */
+    if (!cell || !row_mixed) {
+        free(cell);
+        free(row_mixed);
+        goto done;
+    }
+    for (int j = 0; j < sh; j++) {
+        row_mixed[j] = 0;
+        for (int i = 0; i < sw; i++) {
+            float top = -INFINITY, bottom = INFINITY;
+            for (int dj = 0; dj < 2; dj++)
+                for (int di = 0; di < 2; di++) {
+                    const int ci = i + di < sw ? i + di : sw - 1;
+                    const int cj = j + dj < sh ? j + dj : sh - 1;
+                    const float *c = coef + ((size_t)cj * sw + ci) * 4;
+                    float mx = c[3], mn = c[3];
+                    for (int k = 0; k < 3; k++) {
+                        if (c[k] > 0) mx += 255.0f * c[k];
+                        else mn += 255.0f * c[k];
+                    }
+                    if (mx > top) top = mx;
+                    if (mn < bottom) bottom = mn;
+                }
+            cell[(size_t)j * sw + i] = gain <= 0 ? 2 : top <= 0.0f ? 0 : bottom >= 1.0f ? 1 : 2;
+            row_mixed[j] |= cell[(size_t)j * sw + i] == 2;
+        }
+    }
+    const float lo = gain > 0 ? 0.0f : -INFINITY, hi = gain > 0 ? 1.0f : INFINITY;
     int failed = 0;
     #pragma omp parallel
     {
-        float *row = malloc((size_t)sw * nco * sizeof(float));
-        if (!row) {
+        grid_upsampler up;
+        const int ok = !grid_upsampler_init(&up, coef, sw, sh, 4, s, w, h);
+        if (!ok) {
             #pragma omp atomic write
             failed = 1;
         }
         #pragma omp for schedule(static)
         for (int y = 0; y < h; y++) {
-            if (!row) continue;
-            grid_lerp_rows(coef, sw, sh, nco, yi[y], yf[y], row);
-            const uint8_t *px = rgb + (size_t)y * w * 3;
-            float *q = out + (size_t)y * w;
+            if (!ok) continue;
+            const int gy = up.yi[y];
+            const uint8_t *restrict fl = cell + (size_t)gy * sw;
+            const int *restrict xi = up.xi;
+            float *restrict q = out + (size_t)y * w;
+            if (!row_mixed[gy]) {
+                for (int x = 0; x < w; x++) q[x] = fl[xi[x]];
+                continue;
+            }
+            const float *ca, *cb;
+            float f;
+            grid_upsampler_pair(&up, y, &ca, &cb, &f);
+            const uint8_t *restrict px = rgb + (size_t)y * w * 3;
             for (int x = 0; x < w; x++) {
-                const int i0 = xi[x], i1 = i0 + 1 < sw ? i0 + 1 : i0;
-                const float f = xf[x];
-                float g[3], acc;
-                guide_at(px + (size_t)x * 3, gc, g);
-                const float *c0 = row + i0 * nco, *c1 = row + i1 * nco;
-                acc = c0[gc] + f * (c1[gc] - c0[gc]);
-                for (int k = 0; k < gc; k++) acc += (c0[k] + f * (c1[k] - c0[k])) * g[k];
-                q[x] = acc;
+                const uint8_t t = fl[xi[x]];
+                if (t != 2) {
+                    q[x] = t;
+                    continue;
+                }
+                const float *a = ca + 4 * x, *b = cb + 4 * x;
+                const float v = a[3] + f * (b[3] - a[3]) + (a[0] + f * (b[0] - a[0])) * px[3 * x] +
+                                (a[1] + f * (b[1] - a[1])) * px[3 * x + 1] +
+                                (a[2] + f * (b[2] - a[2])) * px[3 * x + 2];
+                q[x] = v < lo ? lo : v > hi ? hi : v;
             }
         }
-        free(row);
+        if (ok) grid_upsampler_free(&up);
     }
+    free(cell);
+    free(row_mixed);
     rc = failed ? -1 : 0;
 done:
     free(st);
     free(base);
     free(coef);
-    free(xi);
-    free(xf);
-    free(yi);
-    free(yf);
     return rc;
 }
 
@@ -278,12 +332,12 @@ int bd_guided_filter(const uint8_t *rgb, bd_guide guide, const float *p, int w, 
         if (out != p) memcpy(out, p, (size_t)w * h * sizeof(float));
         return 0;
     }
-    return guided(rgb, guide, p, NULL, w, h, r, eps, s, out);
+    return guided(rgb, guide, p, NULL, w, h, r, eps, s, 0.0f, out);
 }
 
 int bd_guided_filter_grid(const uint8_t *rgb, bd_guide guide, const float *p_small, int w,
-                          int h, int r, float eps, int s, float *out)
+                          int h, int r, float eps, int s, float gain, float *out)
 {
     if (guide == BD_GUIDE_NONE) return -1;
-    return guided(rgb, guide, NULL, p_small, w, h, r, eps, s < 1 ? 1 : s, out);
+    return guided(rgb, guide, NULL, p_small, w, h, r, eps, s < 1 ? 1 : s, gain, out);
 }

@@ -1,5 +1,5 @@
-/* image_io.h — read and write image files (PNG, JPEG, BMP, TGA, GIF's first frame, ...)
- * with stb, with one-line errors that name the file.
+/* image_io.h — read and write image files (PNG, JPEG, BMP, TGA) with stb, with one-line
+ * errors that name the file. (stb's other decoders are left out: see image_io.c.)
  *
  * Reading refuses, before allocating anything for the pixels, images larger than
  * BD_IMAGE_MAX_DIM on a side or BD_IMAGE_MAX_PIXELS in total: a small file can claim a huge

@@ -24,12 +24,6 @@ static const subcommand commands[] = {
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
-const char *cli_default_model(void)
-{
-    const char *env = getenv("BACKDROP_MODEL");
-    return env && *env ? env : "weights/deeplabv3_mnv2_pascal.bdw";
-}
-
 static void usage(FILE *to)
 {
     fprintf(to, "usage: backdrop COMMAND [options]   (backdrop COMMAND --help for each)\n\n");

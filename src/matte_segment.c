@@ -1,10 +1,10 @@
 /* matte_segment.c — from a photo to its matte in one call (declared in backdrop.h): runs the
  * segmenter and refines its class probability into the matte the effects use.
  *
- * For a large photo the probability is asked for on the matte grid (bd_matte_grid: about
- * 800 pixels on the longer side) rather than per full-resolution pixel: a softmax over 21
+ * For a large photo the probability is asked for on the matte grid (bd_matte_grid: 512 to
+ * 1023 pixels on the longer side) rather than per full-resolution pixel: a softmax over 21
  * classes for each of 12 million pixels would cost more than the network itself, and the
- * network's 33x33 logits carry no detail a 800-pixel grid loses. The guided filter then
+ * network's 33x33 logits carry no detail such a grid loses. The guided filter then
  * brings the photo's full-resolution edges back (bd_matte_from_grid).
  */
 #include <stdio.h>

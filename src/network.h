@@ -34,7 +34,8 @@ bd_network *network_new(const bd_model *m, int in_h, int in_w, int output_stride
                         char *err, size_t errlen);
 void network_free(bd_network *n);
 
-/* Where the caller writes the in_h x in_w x 3 normalised input before network_run. */
+/* Where the caller writes the in_h x in_w x 3 normalised input before network_run. The
+ * buffer is reused for activations during the run: write the input again before each run. */
 float *network_input(bd_network *n);
 /* One forward pass; observer may be NULL. */
 void network_run(bd_network *n, const bd_kernels *k, bd_layer_observer observer, void *ctx);

@@ -58,6 +58,29 @@ int postprocess_labels(const bd_kernels *k, const float *logits, int fw, int fh,
     return 0;
 }
 
+/* Softmax share of the chosen classes for logits v (classes values): the direct formula. */
+static float chosen_share(const float *v, int classes, const uint8_t *chosen)
+{
+    float vmax = v[0];
+    for (int c = 1; c < classes; c++)
+        if (v[c] > vmax) vmax = v[c];
+    float sum = 0.0f, sel = 0.0f;
+    for (int c = 0; c < classes; c++) {
+        float e = expf(v[c] - vmax);
+        sum += e;
+        if (chosen[c]) sel += e;
+    }
+    return sel / sum;
+}
+
+/* The mask, row by row. Along a row of the original image the logit coordinate grows by kx
+ * per pixel; between two logit columns L and R the interpolated logits are
+ *     v_c(fx) = L_c + (R_c - L_c) * fx,  so  exp(v_c) advances by the constant factor
+ *     exp((R_c - L_c) * kx) from one pixel to the next.
+ * So each run of pixels inside one logit cell costs 2 exp per class, not one per pixel:
+ * the softmax at full resolution for about the price of the logit grid. Exponents are
+ * shifted by the cell's largest logit M (exp(v - M) <= 1, no overflow); if a pixel's
+ * sum underflows anyway (logits 80+ apart), it falls back to the direct formula. */
 int postprocess_soft_mask(const float *logits, int fw, int fh, int classes,
                           int frame_w, int frame_h, int tw, int th, int ow, int oh,
                           const uint8_t *chosen, float *mask, uint8_t *mask_u8)
@@ -65,16 +88,20 @@ int postprocess_soft_mask(const float *logits, int fw, int fh, int classes,
     /* original pixel -> resized pixel -> frame pixel (same coordinates) -> logit cell */
     float ky = align_scale(th, oh) * align_scale(fh, frame_h);
     float kx = align_scale(tw, ow) * align_scale(fw, frame_w);
-    /* Per thread: one row of logits interpolated along y (fw x classes) + one pixel's. */
+    /* Per thread: one row of logits interpolated along y (fw x classes), then the running
+     * exponentials e, their step factors g, and one pixel's logits v (classes each). */
     int threads = omp_get_max_threads();
-    size_t per_thread = (size_t)(fw + 1) * classes;
-    float *scratch = malloc(sizeof(float) * per_thread * threads);
+    size_t per_thread = (size_t)(fw + 3) * classes;
+    float *scratch = malloc(sizeof(float) * (per_thread * threads + classes));
     if (!scratch)
         return -1;
+    float *weight = scratch + per_thread * threads;    /* 1 for a chosen class, else 0 */
+    for (int c = 0; c < classes; c++)
+        weight[c] = chosen[c] ? 1.0f : 0.0f;
     #pragma omp parallel for schedule(static) num_threads(threads)
     for (int y = 0; y < oh; y++) {
         float *rowbuf = scratch + per_thread * omp_get_thread_num();
-        float *v = rowbuf + (size_t)fw * classes;
+        float *e = rowbuf + (size_t)fw * classes, *g = e + classes, *v = g + classes;
         float sy = (float)y * ky;
         int y0 = (int)floorf(sy);
         if (y0 > fh - 1) y0 = fh - 1;
@@ -84,7 +111,9 @@ int postprocess_soft_mask(const float *logits, int fw, int fh, int classes,
         const float *b = logits + (size_t)y1 * fw * classes;
         for (int q = 0; q < fw * classes; q++)
             rowbuf[q] = a[q] + (b[q] - a[q]) * fy;
-        for (int x = 0; x < ow; x++) {
+
+        for (int x = 0; x < ow;) {
+            /* a run of pixels x .. that share the logit cell [x0, x1] */
             float sx = (float)x * kx;
             int x0 = (int)floorf(sx);
             if (x0 > fw - 1) x0 = fw - 1;
@@ -92,21 +121,40 @@ int postprocess_soft_mask(const float *logits, int fw, int fh, int classes,
             float fx = sx - (float)x0;
             const float *l = rowbuf + (size_t)x0 * classes;
             const float *r = rowbuf + (size_t)x1 * classes;
-            float vmax = -INFINITY;
+            float m = l[0];
             for (int c = 0; c < classes; c++) {
-                v[c] = l[c] + (r[c] - l[c]) * fx;
-                if (v[c] > vmax) vmax = v[c];
+                if (l[c] > m) m = l[c];
+                if (r[c] > m) m = r[c];
             }
-            float sum = 0.0f, sel = 0.0f;             /* softmax, shifted by the max */
             for (int c = 0; c < classes; c++) {
-                float e = expf(v[c] - vmax);
-                sum += e;
-                if (chosen[c]) sel += e;
+                float d = r[c] - l[c];
+                e[c] = expf(l[c] + d * fx - m);
+                g[c] = expf(d * kx);
             }
-            float p = sel / sum;
-            size_t o = (size_t)y * ow + x;
-            if (mask) mask[o] = p;
-            if (mask_u8) mask_u8[o] = (uint8_t)lrintf(p * 255.0f);
+            for (; x < ow; x++) {
+                if (x0 < fw - 1 && (int)floorf((float)x * kx) != x0)
+                    break;                              /* next logit cell */
+                float sum = 0.0f, sel = 0.0f;
+                #pragma omp simd reduction(+:sum, sel)
+                for (int c = 0; c < classes; c++) {
+                    sum += e[c];
+                    sel += e[c] * weight[c];
+                    e[c] *= g[c];
+                }
+                float p;
+                if (sum > 1e-30f) {
+                    p = sel / sum;
+                } else {                                /* underflow: direct formula */
+                    float f = (float)x * kx - (float)x0;
+                    for (int c = 0; c < classes; c++)
+                        v[c] = l[c] + (r[c] - l[c]) * f;
+                    p = chosen_share(v, classes, chosen);
+                }
+                p = p < 0.0f ? 0.0f : p > 1.0f ? 1.0f : p;
+                size_t o = (size_t)y * ow + x;
+                if (mask) mask[o] = p;
+                if (mask_u8) mask_u8[o] = (uint8_t)lrintf(p * 255.0f);
+            }
         }
     }
     free(scratch);

@@ -12,6 +12,8 @@
  * zero -> each tensor's checksum. Every offset and size comes from the file, so all range
  * arithmetic is done in uint64_t in a form that cannot overflow ("a <= size - b" after
  * "b <= size"), never "a + b <= size". Any failure gives one line "PATH: problem".
+ * (As with any mmap, a file another process truncates while it is mapped can still fault;
+ * the loader guards against what the file says, not against it changing underneath.)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -201,43 +203,68 @@ static int check_layout(const char *path, const uint8_t *base, const bdw_header 
 
 /* ------------------------------------------------------------------ metadata ---------- */
 
+typedef struct meta_key {     /* one metadata key: text (not NUL-terminated) and length */
+    const char *text;
+    size_t len;
+} meta_key;
+
+static int by_key(const void *a, const void *b)
+{
+    const meta_key *x = a, *y = b;
+    int c = memcmp(x->text, y->text, x->len < y->len ? x->len : y->len);
+    return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
 /* key=value lines, each ending in '\n'; no NUL or other control bytes (tab allowed), every
- * line has a non-empty key, no key twice. */
+ * line has a non-empty key, no key twice (found by sorting, so a hostile file with a million
+ * lines costs n log n, not n^2). */
 static int check_meta(const char *path, const char *meta, size_t n, char *err, size_t errlen)
 {
     if (n > 0 && meta[n - 1] != '\n') {
         fail(err, errlen, path, "metadata does not end with a newline");
         return 0;
     }
-    int line = 1;
+    size_t lines = 0;
+    for (size_t i = 0; i < n; i++)
+        lines += meta[i] == '\n';
+    meta_key *keys = malloc((lines ? lines : 1) * sizeof *keys);
+    if (!keys) {
+        fail(err, errlen, path, "out of memory");
+        return 0;
+    }
+    int ok = 0;
+    size_t line = 0;
     for (size_t start = 0; start < n; line++) {
         size_t end = start;
         while (meta[end] != '\n') {
             unsigned char c = (unsigned char)meta[end];
             if ((c < 0x20 && c != '\t') || c == 0x7f) {
-                fail(err, errlen, path, "metadata line %d contains control byte 0x%02x", line, c);
-                return 0;
+                fail(err, errlen, path, "metadata line %zu contains control byte 0x%02x",
+                     line + 1, c);
+                goto out;
             }
             end++;
         }
         const char *eq = memchr(meta + start, '=', end - start);
         if (!eq || eq == meta + start) {
-            fail(err, errlen, path, "metadata line %d is not key=value", line);
-            return 0;
+            fail(err, errlen, path, "metadata line %zu is not key=value", line + 1);
+            goto out;
         }
-        size_t klen = (size_t)(eq - (meta + start));
-        /* Is this key also at the start of an earlier line? */
-        for (size_t prev = 0; prev < start;) {
-            if (!memcmp(meta + prev, meta + start, klen + 1)) {
-                fail(err, errlen, path, "metadata key '%.*s' appears twice", (int)klen,
-                     meta + start);
-                return 0;
-            }
-            prev = (size_t)((const char *)memchr(meta + prev, '\n', start - prev) - meta) + 1;
-        }
+        keys[line].text = meta + start;
+        keys[line].len = (size_t)(eq - (meta + start));
         start = end + 1;
     }
-    return 1;
+    qsort(keys, lines, sizeof *keys, by_key);
+    for (size_t i = 1; i < lines; i++)
+        if (!by_key(&keys[i - 1], &keys[i])) {
+            fail(err, errlen, path, "metadata key '%.*s' appears twice",
+                 keys[i].len > 64 ? 64 : (int)keys[i].len, keys[i].text);
+            goto out;
+        }
+    ok = 1;
+out:
+    free(keys);
+    return ok;
 }
 
 /* ------------------------------------------------------------------ the directory ----- */

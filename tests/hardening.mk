@@ -7,7 +7,7 @@
 #
 # Each uses its own build directory, so none disturbs the ordinary build.
 
-.PHONY: static sanitize fuzz fuzz-build fuzz-seeds
+.PHONY: static sanitize san-build fuzz fuzz-build fuzz-seeds
 
 # ------------------------------------------------------------------ static binaries ------
 STATIC_BIN   := $(if $(CROSS),backdrop-static-$(ARCH),backdrop-static)
@@ -26,8 +26,8 @@ static:
 
 # ------------------------------------------------------------------ sanitizers -----------
 # The whole suite (tests/run_all.sh through `make test`) against an ASan + UBSan build; any
-# UB aborts (no recover), leaks fail the program (LeakSanitizer). The weights are read, not
-# mapped, so ASan sees every access. Slow tests take a subset through their env variables.
+# UB aborts (no recover), leaks fail the program (LeakSanitizer).
+# Slow tests take a subset through their env variables.
 # Warnings do not fail this build: the ordinary one polices them, and gcc's value-range
 # warnings (format-truncation, ...) give false positives on instrumented code.
 SAN_GOLDEN_IMAGES ?= small_rose_70x46,person_astronaut
@@ -35,11 +35,18 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:check_initialization_order=1 \
              LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
              UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-             BACKDROP_NO_MMAP=1 BACKDROP_GOLDEN_IMAGES=$(SAN_GOLDEN_IMAGES)
+             BACKDROP_GOLDEN_IMAGES=$(SAN_GOLDEN_IMAGES)
 
+# Built by a sub-make; the suite then runs outside make, so tests that call make themselves
+# (the cross build of test_neon, ...) do not inherit the sanitizer flags through MAKEFLAGS.
+SAN_BUILD := build/sanitize
 sanitize:
-	@$(SAN_ENV) $(MAKE) --no-print-directory BUILD=build/sanitize BIN=build/sanitize/backdrop \
-	    EXTRA_CFLAGS="$(SAN_FLAGS) -Wno-error" EXTRA_LDFLAGS="$(SAN_FLAGS)" test
+	@$(MAKE) --no-print-directory BUILD=$(SAN_BUILD) BIN=$(SAN_BUILD)/backdrop \
+	    EXTRA_CFLAGS="$(SAN_FLAGS) -Wno-error" EXTRA_LDFLAGS="$(SAN_FLAGS)" san-build
+	@env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS $(SAN_ENV) BUILD=$(SAN_BUILD) \
+	    BIN=./$(SAN_BUILD)/backdrop SHARED=$(SHARED) PYTHON=$(PYTHON) sh tests/run_all.sh
+
+san-build: all $(TEST_BIN) $(BENCH_BIN)
 
 # ------------------------------------------------------------------ fuzzing --------------
 # libFuzzer targets tests/fuzz/fuzz_*.c, the library built with clang and instrumented. Seeds
@@ -56,6 +63,7 @@ FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 FUZZ_MAXLEN_fuzz_weights := 65536
 FUZZ_MAXLEN_fuzz_image   := 32768
 FUZZ_MAXLEN_fuzz_cli     := 512
+FUZZ_FLAGS_fuzz_cli      := -close_fd_mask=3
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libbackdrop.a $(wildcard tests/*.h)
 	clang -std=c11 -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -fopenmp -D_POSIX_C_SOURCE=200809L \
@@ -65,14 +73,13 @@ $(BUILD)/fuzz/make_seeds: tests/fuzz/make_seeds.c $(LIB) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
+# (clang's warnings differ from gcc's, which the ordinary build enforces: not fatal here)
 fuzz-build:
 	@$(MAKE) --no-print-directory CC=clang BUILD=$(FUZZ_BUILD) OPT=-O1 \
-	    EXTRA_CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wno-error" \
-	    $(FUZZ_BUILD)/libbackdrop.a
-	@$(MAKE) --no-print-directory CC=clang BUILD=$(FUZZ_BUILD) $(FUZZ_BINS)
+	    EXTRA_CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link -Wno-error" $(FUZZ_BINS)
 
 fuzz-seeds: $(BUILD)/fuzz/make_seeds
-	@rm -rf $(FUZZ_DIR)/seeds
+	@rm -rf $(FUZZ_DIR)/seeds && mkdir -p $(FUZZ_DIR)/seeds
 	@$(BUILD)/fuzz/make_seeds $(FUZZ_DIR)/seeds --weights $(wildcard weights/*.bdw) \
 	    --images $(wildcard $(SHARED)/images/*.png $(SHARED)/images/*.jpg)
 	@sh tests/fuzz/cli_seeds.sh $(FUZZ_DIR)/seeds/cli
@@ -85,7 +92,7 @@ fuzz-run-%:
 	@mkdir -p $(FUZZ_DIR)/corpus/$* $(FUZZ_DIR)/crashes
 	@OMP_NUM_THREADS=1 ASAN_OPTIONS=detect_leaks=1 $(FUZZ_BUILD)/fuzz_$* \
 	    -max_total_time=$(FUZZ_SECONDS) -timeout=20 -rss_limit_mb=2560 \
-	    -max_len=$(FUZZ_MAXLEN_fuzz_$*) -print_final_stats=1 \
+	    -max_len=$(FUZZ_MAXLEN_fuzz_$*) -print_final_stats=1 $(FUZZ_FLAGS_fuzz_$*) \
 	    $(if $(wildcard tests/fuzz/$*.dict),-dict=tests/fuzz/$*.dict) \
 	    -artifact_prefix=$(FUZZ_DIR)/crashes/$*- \
 	    $(FUZZ_DIR)/corpus/$* $(FUZZ_DIR)/seeds/$* >$(FUZZ_DIR)/$*.log 2>&1 || { \

@@ -185,7 +185,7 @@ static inline void synth_layout_from_spec(const synth_spec *s, synth_layout *l)
     } else {
         size_t at = 0;
         for (int c = 0; c < s->num_classes && at < sizeof names; c++) {
-            char extra[16];
+            char extra[24];
             snprintf(extra, sizeof extra, "class%d", c);
             at += (size_t)snprintf(names + at, sizeof names - at, "%s%s", c ? "," : "",
                                    c < 21 ? synth_voc_names[c] : extra);

@@ -153,8 +153,10 @@ if has_cmd labels && [ -f "$W" ] && [ -f "$T/in/one.png" ]; then
     lab_fails 1 "zero.png" "0x0 PNG" "$T/in/zero.png"
     lab_fails 1 "40000x40000" "40000x40000 PNG (refused before allocating)" "$T/in/huge.png"
     lab_fails 1 "40000x1" "40000x1 PNG (over the side limit)" "$T/in/wide.png"
-    lab_fails 1 "40000x40000" "40000x40000 BMP" "$T/in/huge.bmp"
+    lab_fails 1 "40000" "40000x40000 BMP" "$T/in/huge.bmp"
     lab_fails 1 "badzlib.png" "corrupt PNG (bad zlib data)" "$T/in/badzlib.png"
+    lab_fails 1 "Huffman" "JPEG whose Huffman table overflows stb 2.27" tests/regress/image-jpeg-dht-overflow.jpg
+    lab_fails 1 "not a supported image" "PGM (a format left out)" tests/regress/image-pnm-maxval256.pgm
     lab_fails 1 "shortdata.png" "PNG with too little pixel data" "$T/in/shortdata.png"
     [ -f "$T/in/truncated.png" ] && lab_fails 1 "truncated.png" "truncated PNG photo" "$T/in/truncated.png"
     [ -f "$T/in/truncated.jpg" ] && lab_fails 1 "truncated.jpg" "JPEG cut after 200 bytes" "$T/in/truncated.jpg"
@@ -169,7 +171,7 @@ if has_cmd labels && [ -f "$W" ] && [ -f "$T/in/one.png" ]; then
     lab_fails 2 "--input-size" "--input-size 0" "$T/in/one.png" --input-size 0
     lab_fails 2 "--frobnicate" "unknown option" "$T/in/one.png" --frobnicate
     lab_fails 2 ".jpg" "lossy output format" "$T/in/one.png" -o "$T/out/labels.jpg"
-    lab_fails 2 "unknown output format" "output without a known extension" "$T/in/one.png" -o "$T/out/labels.xyz"
+    lab_fails 2 "labels.xyz" "output without a known extension" "$T/in/one.png" -o "$T/out/labels.xyz"
     fails 2 "no output" "labels: no -o" -- $L "$T/in/one.png"
     fails 2 "no input" "labels: no input" -- $L -o "$O"
     fails 2 "needs a file name" "labels: -o without a value" -- $L "$T/in/one.png" -o
@@ -203,6 +205,68 @@ else
     echo "note: labels cases skipped (no labels subcommand, no $W or no python3)"
 fi
 
+# ------------------------------------------------------------------ effects -------------
+if has_cmd blur && [ -f "$W" ] && [ -f "$T/in/one.png" ]; then
+    O=$T/out/fx.png
+    fx_fails() { # CODE WANT DESC EFFECT ARGS...: the failure, no output, no temp file
+        c=$1; w=$2; d=$3; e=$4; shift 4
+        fails "$c" "$w" "$e: $d" -- "$BIN" "$e" --model "$W" "$@"
+        [ -e "$O" ] && { bad "$e: $d: left $O behind"; rm -f "$O"; }
+        no_leftovers "$T/out" && ok
+    }
+    for e in blur replace gray cutout mask; do
+        x=""; [ "$e" = replace ] && x="--color white"
+        fx_fails 1 "$T/in/missing.png" "missing image" $e "$T/in/missing.png" -o "$O" $x
+        fx_fails 1 "empty" "0-byte image" $e "$T/in/empty.png" -o "$O" $x
+        fx_fails 1 "huge.png" "40000x40000 PNG" $e "$T/in/huge.png" -o "$O" $x
+        fx_fails 2 "--frobnicate" "unknown option" $e "$T/in/one.png" -o "$O" --frobnicate $x
+        fx_fails 2 "--threads" "--threads -1" $e "$T/in/one.png" -o "$O" --threads -1 $x
+        fx_fails 2 "--os" "--os 7" $e "$T/in/one.png" -o "$O" --os 7 $x
+        fx_fails 2 "no output" "no -o" $e "$T/in/one.png" $x
+        fx_fails 2 "no input" "no input" $e -o "$O" $x
+        fx_fails 2 "unicorn" "unknown class" $e "$T/in/one.png" -o "$O" --class unicorn $x
+        fx_fails 2 "several inputs" "two inputs, -o a file" $e "$T/in/one.png" "$T/in/gray.png" -o "$O" $x
+        fx_fails 1 "$T/no/such/dir" "-o into a missing directory" $e "$T/in/one.png" -o "$T/no/such/dir/" $x
+        fx_fails 1 "/proc/backdrop_fx.png" "-o into /proc" $e "$T/in/one.png" -o /proc/backdrop_fx.png $x
+        fx_fails 1 "$T/in/regular/x.png" "-o under a regular file" $e "$T/in/one.png" -o "$T/in/regular/x.png" $x
+        fx_fails 1 "$T/in/othernet.bdw" "weights of another network" $e "$T/in/one.png" -o "$O" --model "$T/in/othernet.bdw" $x
+        sum=$(cksum <"$T/in/photo.png")
+        fx_fails 2 "overwrite" "input == output" $e "$T/in/photo.png" -o "$T/in/photo.png" $x
+        fx_fails 2 "overwrite" "input == output by another path" $e "$T/in/photo.png" -o "$T/in/../in/photo.png" $x
+        [ "$(cksum <"$T/in/photo.png")" = "$sum" ] && ok || bad "$e: input == output: the input was overwritten"
+        fx_fails 2 "--feather" "--feather -3" $e "$T/in/one.png" -o "$O" --feather -3 $x
+        fx_fails 2 "--edges" "--edges fuzzy" $e "$T/in/one.png" -o "$O" --edges fuzzy $x
+    done
+    fx_fails 2 "--strength" "--strength abc" blur "$T/in/one.png" -o "$O" --strength abc
+    fx_fails 2 "--strength" "--strength nan" blur "$T/in/one.png" -o "$O" --strength nan
+    fx_fails 2 "--strength" "--strength -1" blur "$T/in/one.png" -o "$O" --strength -1
+    fx_fails 2 "--strength" "--strength 1e999" blur "$T/in/one.png" -o "$O" --strength 1e999
+    fx_fails 2 "--color" "--color chartreuse-ish" replace "$T/in/one.png" -o "$O" --color chartreuse-ish
+    fx_fails 2 "--color" "--color #12345" replace "$T/in/one.png" -o "$O" --color "#12345"
+    fx_fails 2 "exactly one" "neither --background nor --color" replace "$T/in/one.png" -o "$O"
+    fx_fails 2 "exactly one" "both --background and --color" replace "$T/in/one.png" -o "$O" --color red --background "$T/in/one.png"
+    fx_fails 1 "$T/in/missing_bg.png" "missing background picture" replace "$T/in/one.png" -o "$O" --background "$T/in/missing_bg.png"
+    fx_fails 1 "huge.png" "huge background picture" replace "$T/in/one.png" -o "$O" --background "$T/in/huge.png"
+    fx_fails 2 "alpha" "cutout into a .jpg" cutout "$T/in/one.png" -o "$T/out/fx.jpg"
+    fx_fails 2 "--quality" "--quality 0" blur "$T/in/one.png" -o "$T/out/fx.jpg" --quality 0
+
+    # Odd but valid images: an output of the input's size.
+    for c in "blur gray16" "gray rgba" "cutout grayalpha" "mask palette" "replace one"; do
+        set -- $c; e=$1; f=$2
+        x=""; [ "$e" = replace ] && x="--background $T/in/gray.png"
+        rm -f "$O"
+        works "$e: $f.png" -- "$BIN" "$e" --model "$W" "$T/in/$f.png" -o "$O" -q $x
+        if [ -f "$O" ]; then
+            want=$(od -An -tx1 -j16 -N8 "$T/in/$f.png" | tr -d ' \n')
+            have=$(od -An -tx1 -j16 -N8 "$O" | tr -d ' \n')
+            [ "$want" = "$have" ] && ok || bad "$e: $f.png: output size $have, input $want"
+        fi
+    done
+    rm -f "$O"
+else
+    echo "note: effect cases skipped (no effect subcommands, no $W or no python3)"
+fi
+
 # ------------------------------------------------------------------ leaks ---------------
 # A few failures under valgrind (the sanitizer build checks every case with LSan instead).
 if command -v valgrind >/dev/null 2>&1 && ! grep -q "__asan_init" "$BIN" 2>/dev/null; then
@@ -220,6 +284,11 @@ if command -v valgrind >/dev/null 2>&1 && ! grep -q "__asan_init" "$BIN" 2>/dev/
         vg "labels, huge PNG" "$BIN" labels --model "$W" "$T/in/huge.png" -o "$T/out/x.png"
         vg "labels, --os 7" "$BIN" labels --model "$W" "$T/in/one.png" -o "$T/out/x.png" --os 7
         vg "labels, foreign weights" "$BIN" labels --model "$T/in/othernet.bdw" "$T/in/one.png" -o "$T/out/x.png"
+    fi
+    if has_cmd blur && [ -f "$W" ]; then
+        vg "blur, unknown class" "$BIN" blur --model "$W" "$T/in/one.png" -o "$T/out/x.png" --class unicorn
+        vg "replace, huge background" "$BIN" replace --model "$W" "$T/in/one.png" -o "$T/out/x.png" --background "$T/in/huge.png"
+        vg "cutout, corrupt PNG" "$BIN" cutout --model "$W" "$T/in/badzlib.png" -o "$T/out/x.png"
     fi
 else
     echo "note: valgrind cases skipped (no valgrind, or a sanitizer build: LSan checks instead)"

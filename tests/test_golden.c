@@ -12,6 +12,9 @@
  *   - the padded float input bit for bit against input.f32 where the golden has one.
  * Kernels: bd_kernels_select() ($BACKDROP_ISA forces one). Subsets for speed:
  *   BACKDROP_GOLDEN_IMAGES=person_astronaut,cat_chelsea  BACKDROP_GOLDEN_MODELS=dm05_quant_os16
+ *   BACKDROP_GOLDEN_IMAGES=quick   the two most telling images (person_astronaut: the only one
+ *                                  with input.f32; small_rose_70x46: 7x upscaled) — for
+ *                                  sanitizer or emulated runs
  * Weights come from weights/ (made by `make`), or from $BACKDROP_WEIGHTS_DIR.
  */
 #include <dirent.h>
@@ -232,7 +235,7 @@ static void observe(void *ctx, const char *name, const float *t, int h, int w, i
             st->worst_rel = rel;
         /* golden values are printed with 6 significant digits: allow for that too */
         if (fabs(a - b) > STAT_RTOL * scale + 1e-5 * fabs(b)) {
-            char which[16];
+            char which[32];
             if (k < 4)
                 snprintf(which, sizeof which, "%s", what[k]);
             else
@@ -394,6 +397,8 @@ int main(void)
     if (!shared || !*shared)
         shared = "../shared";
     const char *want_images = getenv("BACKDROP_GOLDEN_IMAGES");
+    if (want_images && !strcmp(want_images, "quick"))
+        want_images = "person_astronaut,small_rose_70x46";
     const char *want_models = getenv("BACKDROP_GOLDEN_MODELS");
     const char *wdir = getenv("BACKDROP_WEIGHTS_DIR");
     if (!wdir || !*wdir)

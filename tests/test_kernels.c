@@ -233,8 +233,6 @@ static void dwconv_matrix(void)
             for (size_t wi = 0; wi < 5; wi++)
                 for (int s = 1; s <= 2; s++)
                     for (int d = 1; d <= 4; d *= 2) {
-                        if (s == 2 && d > 1)
-                            continue; /* the network never combines them */
                         for (int pm = 0; pm < 3; pm++, idx++) {
                             if (sizes[hi] * sizes[wi] * cs[ci] > 20000 && (idx % 4))
                                 continue; /* sample the big ones */
@@ -245,6 +243,9 @@ static void dwconv_matrix(void)
     /* widths around the interior pixel block, wide channels, real layers, magnitudes */
     for (int w = 4; w <= 24; w++)
         test_dwconv(7, w, 24, 1 + w % 2, w % 3 == 0 ? 2 : 1, 0, (bd_act)(w % 3), 1.0f);
+    /* stride/dilation pairs the network never uses take the generic path: still exact */
+    test_dwconv(19, 23, 20, 1, 3, 0, BD_ACT_RELU, 1.0f);
+    test_dwconv(19, 23, 9, 2, 3, 2, BD_ACT_NONE, 1.0f);
     test_dwconv(9, 11, 960, 1, 1, 0, BD_ACT_RELU6, 1.0f);
     test_dwconv(12, 10, 960, 1, 4, 0, BD_ACT_RELU6, 1.0f);
     test_dwconv(33, 33, 96, 1, 2, 0, BD_ACT_RELU6, 1.0f);
@@ -390,16 +391,28 @@ static int label_guard_intact(const uint8_t *p, size_t n)
     return 1;
 }
 
-/* quantised != 0: small integer logits, so many pixels have tied classes */
+/* quantised 1: small integer logits, so many pixels have exactly tied classes;
+ * 2: near ties: every class of a pixel is the same value nudged by 0-2 ulps, so the
+ * winner depends on the last bit of the interpolation (catches any change in the float
+ * operations, such as an FMA contraction) */
 static void test_upsample_argmax(int ih, int iw, int c, int fh, int fw, int ch, int cw,
                                  int quantised)
 {
     if (!keep(4.0 * ch * cw * c))
         return;
     float *in = rand_buf((size_t)ih * iw * c, 8.0f);
-    if (quantised)
+    if (quantised == 1)
         for (size_t i = 0; i < (size_t)ih * iw * c; i++)
             in[i] = floorf(in[i] * 0.25f);
+    if (quantised == 2)
+        for (size_t p = 0; p < (size_t)ih * iw; p++)
+            for (int k = 0; k < c; k++) {
+                float v = in[p * c], r = frand();
+                int nudges = r < -0.33f ? 0 : r < 0.33f ? 1 : 2;
+                for (int i = 0; i < nudges; i++)
+                    v = nextafterf(v, frand() < 0 ? -INFINITY : INFINITY);
+                in[p * c + k] = v;
+            }
     size_t no = (size_t)ch * cw;
     uint8_t *want = poisoned_labels(no), *got = poisoned_labels(no);
     bd_kernels_ref.upsample_argmax(in, ih, iw, c, fh, fw, ch, cw, want);
@@ -453,7 +466,7 @@ static void misc_matrix(void)
         {7, 5, 21, 1, 9, 1, 9},     {7, 5, 21, 9, 1, 9, 1},
     };
     for (size_t i = 0; i < sizeof up / sizeof *up; i++)
-        for (int q = 0; q < 2; q++)
+        for (int q = 0; q < 3; q++)
             test_upsample_argmax(up[i][0], up[i][1], up[i][2], up[i][3], up[i][4], up[i][5],
                                  up[i][6], q);
 }
@@ -469,6 +482,19 @@ int main(void)
     char err[256] = "";
     const bd_kernels *sel = bd_kernels_select(err, sizeof err);
     CHECK(sel || err[0], "bd_kernels_select returned NULL without a message");
+    const char *forced = getenv("BACKDROP_ISA");
+    if (forced && *forced) {
+        CHECK(!sel || !strcmp(sel->isa, forced), "BACKDROP_ISA=%s selected %s", forced,
+              sel ? sel->isa : "nothing");
+    } else {
+        const bd_kernels *best = NULL; /* the last supported table is the best */
+        for (int i = 0; bd_kernels_all[i]; i++)
+            if (bd_kernels_supported(bd_kernels_all[i]))
+                best = bd_kernels_all[i];
+        CHECK(sel && sel == best, "bd_kernels_select chose %s, the best supported is %s",
+              sel ? sel->isa : "nothing", best ? best->isa : "nothing");
+    }
+    CHECK(bd_kernels_select(err, sizeof err) == sel, "bd_kernels_select is not cached");
     CHECK(bd_kernels_all[0] == &bd_kernels_ref, "bd_kernels_all must start with the scalar table");
     for (int i = 0; bd_kernels_all[i]; i++) {
         const bd_kernels *t = bd_kernels_all[i];

@@ -21,6 +21,7 @@
 
 #include "backdrop.h"
 #include "check.h"
+#include "preprocess.h"
 #include "synth_model.h"
 
 /* A synthetic photo: gradients plus a bright disc, so the network sees structure. */
@@ -40,6 +41,27 @@ static uint8_t *make_image(int w, int h)
 }
 
 static int ceil_div(int a, int b) { return (a + b - 1) / b; }
+
+/* P(class 0) at original pixel (x, y) by the definition, in double: original -> resized ->
+ * logit coordinates (align_corners both times), bilinear logits, softmax. */
+static double direct_p0(const float *lg, int fh, int fw, int nc, int size, int tw, int th,
+                        int ow, int oh, int x, int y)
+{
+    double ly = (oh > 1 ? y * (th - 1.0) / (oh - 1) : 0) * (fh - 1.0) / (size - 1);
+    double lx = (ow > 1 ? x * (tw - 1.0) / (ow - 1) : 0) * (fw - 1.0) / (size - 1);
+    int y0 = (int)floor(ly), x0 = (int)floor(lx);
+    int y1 = y0 + 1 < fh ? y0 + 1 : fh - 1, x1 = x0 + 1 < fw ? x0 + 1 : fw - 1;
+    double fy = ly - y0, fx = lx - x0, v[BD_MAX_CLASSES], vmax = -1e300, sum = 0;
+    for (int c = 0; c < nc; c++) {
+        double tl = lg[((size_t)y0 * fw + x0) * nc + c], tr = lg[((size_t)y0 * fw + x1) * nc + c];
+        double bl = lg[((size_t)y1 * fw + x0) * nc + c], br = lg[((size_t)y1 * fw + x1) * nc + c];
+        v[c] = (1 - fy) * ((1 - fx) * tl + fx * tr) + fy * ((1 - fx) * bl + fx * br);
+        vmax = fmax(vmax, v[c]);
+    }
+    for (int c = 0; c < nc; c++)
+        sum += exp(v[c] - vmax);
+    return exp(v[0] - vmax) / sum;
+}
 
 /* Run one image and check the results. */
 static void run_one(bd_segmenter *s, const bd_model *m, const char *what, int w, int h)
@@ -89,6 +111,19 @@ static void run_one(bd_segmenter *s, const bd_model *m, const char *what, int w,
         u8 &= abs((int)mask_u8[i] - (int)lrintf(mask[i] * 255.0f)) <= 0;
     }
     CHECK(prob, "%s %dx%d: mask outside 0..1", what, w, h);
+    int tw, th;
+    preprocess_target_size(w, h, info.input_size, &tw, &th);
+    double worst = 0;
+    for (int k = 0; k < 500; k++) {      /* a spread of pixels, both ends included */
+        int x = (int)((long long)k * 7919 % w), y = (int)((long long)k * 104729 % h);
+        if (k == 0) x = 0, y = 0;
+        if (k == 1) x = w - 1, y = h - 1;
+        double d = fabs(direct_p0(logits, fh, fw, nc, info.input_size, tw, th, w, h, x, y) -
+                        mask[(size_t)y * w + x]);
+        worst = fmax(worst, d);
+    }
+    CHECK(worst < 1e-3, "%s %dx%d: mask differs from the direct formula by %.2g", what, w, h,
+          worst);
     CHECK(sums, "%s %dx%d: P(class 0) + P(other classes) != 1", what, w, h);
     CHECK(u8, "%s %dx%d: mask_u8 is not round(255 * mask)", what, w, h);
 
@@ -115,11 +150,12 @@ static void run_one(bd_segmenter *s, const bd_model *m, const char *what, int w,
     free(rest);
 }
 
-/* thorough: every size, the large image and other input sizes; else one image per stride */
+/* thorough 2: every size, the large image, other input sizes with both strides;
+ * 1: the same with fewer sizes (real models are slower); 0: one image per stride */
 static void model_sizes(const bd_model *m, const char *name, int thorough)
 {
-    static const int sizes[][2] = {{333, 500}, {17, 9}, {9, 17}, {640, 360}, {1, 40}};
-    size_t nsizes = thorough ? sizeof sizes / sizeof *sizes : 1;
+    static const int sizes[][2] = {{333, 500}, {17, 9}, {1, 40}, {9, 17}, {640, 360}};
+    size_t nsizes = thorough == 2 ? sizeof sizes / sizeof *sizes : thorough ? 3 : 1;
     char err[512];
     for (int os = 8; os <= 16; os += 8) {
         bd_segmenter_opts o = {.output_stride = os};
@@ -146,6 +182,8 @@ static void model_sizes(const bd_model *m, const char *name, int thorough)
     static const int inputs[] = {257, 321};
     for (size_t i = 0; i < sizeof inputs / sizeof *inputs; i++) {
         for (int os = 8; os <= 16; os += 8) {
+            if (thorough < 2 && os != (i ? 8 : 16))
+                continue;                 /* real model: 257 at OS16, 321 at OS8 */
             bd_segmenter_opts o = {.output_stride = os, .input_size = inputs[i]};
             bd_segmenter *s = bd_segmenter_new(m, &o, err, sizeof err);
             CHECK(s != NULL, "%s input %d: %s", name, inputs[i], err);
@@ -233,7 +271,7 @@ int main(void)
     CHECK(tiny != NULL, "%s", err);
     unlink(path);
     if (tiny) {
-        model_sizes(tiny, "synthetic tiny model", 1);
+        model_sizes(tiny, "synthetic tiny model", 2);
         bad_options(tiny);
         thread_determinism(tiny);
         model_free(tiny);

@@ -1,8 +1,9 @@
 /* test_regress.c — replays every input kept in tests/regress/ through the fuzz target it
- * was found with (the file name starts with the target's name: weights-*, image-*, cli-*),
- * plus every seed-like file given in $BACKDROP_REGRESS_DIR. The targets are the very
- * tests/fuzz/fuzz_*.c sources, compiled here with gcc under renamed entry points; they
- * abort on a wrong result, and the sanitizer build catches memory errors and leaks. */
+ * was found with (the name starts with the target's: weights-*, image-*, cli-*). The
+ * targets are the very tests/fuzz/fuzz_*.c sources, compiled here with gcc under renamed
+ * entry points; they abort on a wrong result, and the sanitizer build catches memory errors
+ * and leaks. Image inputs must also be refused by image_load_memory unless their name
+ * contains "-valid". */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +16,8 @@
 #include "fuzz/fuzz_weights.c"
 #define FUZZ_IMAGE_ENTRY regress_image
 #include "fuzz/fuzz_image.c"
+#define FUZZ_CLI_ENTRY regress_cli
+#include "fuzz/fuzz_cli.c"
 
 typedef struct {
     const char *prefix;
@@ -24,6 +27,7 @@ typedef struct {
 static const target targets[] = {
     {"weights-", regress_weights},
     {"image-", regress_image},
+    {"cli-", regress_cli},
 };
 #define NTARGETS (int)(sizeof targets / sizeof targets[0])
 
@@ -73,6 +77,13 @@ int main(void)
             targets[t].run(b, len);          /* aborts on failure */
             replayed++;
             CHECK(1, "%s", path);
+            if (t == 1 && !strstr(e->d_name, "-valid")) {   /* a bad image: refused */
+                bd_image img;
+                char err[512];
+                CHECK(image_load_memory(b, len, path, &img, err, sizeof err) != 0,
+                      "%s: decoded as %dx%d, should be refused", path, img.w, img.h);
+                image_free(&img);
+            }
         }
         free(b);
     }

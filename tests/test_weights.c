@@ -10,7 +10,9 @@
  *    directory and at a stride through the data (raw, and with the header patched to the
  *    new size), every byte flipped, every header/directory byte flipped with the checksums
  *    made right again, hostile values in every header and directory field. Each must give a
- *    clean error naming the file, never a crash (run it under ASan/valgrind too).
+ *    clean error naming the file, never a crash (run it under ASan/valgrind too). The
+ *    synthetic file is read() rather than mapped there, so ASan sees every access.
+ *    BD_TEST_QUICK=1 makes the flips sparser (for slow sanitizer and emulator runs).
  * 5. The real converted files in weights/, when present (skipped with a note otherwise):
  *    metadata as MODEL_NOTES.md says, and the matrix on the smallest one.
  */
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -29,6 +32,19 @@
 #include "synth_model.h"
 
 static char tmpdir[256];
+static int quick;            /* BD_TEST_QUICK=1: sparser corruption matrix (sanitizers, qemu) */
+
+static char caller_no_mmap[16]; /* $BACKDROP_NO_MMAP as the caller set it ("" if unset) */
+
+/* Loads through mmap (on = 0) or read() (on = 1) whatever the caller's environment says;
+ * on = -1 puts the caller's setting back. */
+static void set_no_mmap(int on)
+{
+    if (on == 1 || (on == -1 && caller_no_mmap[0]))
+        setenv("BACKDROP_NO_MMAP", on == 1 ? "1" : caller_no_mmap, 1);
+    else
+        unsetenv("BACKDROP_NO_MMAP");
+}
 
 static void tmp_path(char *out, size_t outlen, const char *name)
 {
@@ -205,6 +221,7 @@ static void test_good_models(void)
     s.seed = 42;
     CHECK(synth_model_write(path, &s) == 0, "write %s", path);
 
+    set_no_mmap(0);
     bd_model *m = model_load(path, err, sizeof err);
     CHECK(m != NULL, "tiny model should load: %s", err);
     if (m) {
@@ -228,7 +245,7 @@ static void test_good_models(void)
         model_free(m);
     }
 
-    setenv("BACKDROP_NO_MMAP", "1", 1);
+    set_no_mmap(1);
     m = model_load(path, err, sizeof err);
     CHECK(m != NULL, "tiny model should load via read(): %s", err);
     if (m) {
@@ -236,7 +253,7 @@ static void test_good_models(void)
         CHECK(m->file->mapped == 0, "tiny model was read, not mapped");
         model_free(m);
     }
-    unsetenv("BACKDROP_NO_MMAP");
+    set_no_mmap(-1);
 
     /* The real network's channel plan at both depth multipliers. */
     const double depths[] = {1.0, 0.5};
@@ -487,11 +504,22 @@ static void edit_case(matrix *mx, int fd, const char *path, const uint8_t *orig,
     put(fd, orig, off, n);
 }
 
-/* Runs the whole matrix on one file's bytes; data_stride: truncation stride in the data,
- * flip_stride: byte flip stride in the data (1 = every byte). Returns the number of cases. */
-static int corruption_matrix(const char *label, const uint8_t *orig, size_t size,
-                             size_t data_stride, size_t flip_stride)
+/* Runs the whole matrix on one file's bytes. Strides (1 = every byte): data_stride for
+ * truncations inside the data, flip_stride for flips inside the data, sealed_stride for
+ * resealed flips in the metadata and directory, head_stride for plain flips there (header
+ * bytes: always every one). Returns the number of cases. */
+static double seconds(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int corruption_matrix(const char *label, const uint8_t *orig, size_t size,
+                             size_t data_stride, size_t flip_stride, size_t sealed_stride,
+                             size_t head_stride)
+{
+    const double start = seconds();
     char path[300], tpath[300];
     snprintf(path, sizeof path, "%s/%s.flip.bdw", tmpdir, label);
     snprintf(tpath, sizeof tpath, "%s/%s.cut.bdw", tmpdir, label);
@@ -535,7 +563,8 @@ static int corruption_matrix(const char *label, const uint8_t *orig, size_t size
     }
     matrix flips[4] = {{"flip header", 0, 0}, {"flip metadata", 0, 0},
                        {"flip directory", 0, 0}, {"flip data", 0, 0}};
-    for (size_t off = 0; off < size; off += off < data_off ? 1 : flip_stride) {
+    for (size_t off = 0; off < size; off += off < 64 ? 1 : off < data_off ? head_stride
+                                                                          : flip_stride) {
         int region = off < 64 ? 0 : off < meta_end ? 1 : off < data_off ? 2 : 3;
         uint8_t x = (uint8_t)(orig[off] ^ (1u << (off % 8)));
         edit_case(&flips[region], fd, path, orig, work, size, off, &x, 1, 0, 1, "flip");
@@ -548,7 +577,7 @@ static int corruption_matrix(const char *label, const uint8_t *orig, size_t size
             uint8_t x = (uint8_t)(orig[off] ^ (1u << bit));
             edit_case(&sealed_h, fd, path, orig, work, size, off, &x, 1, 1, 1, "flip");
         }
-    for (size_t off = 64; off < data_off; off++) {
+    for (size_t off = 64; off < data_off; off += sealed_stride) {
         uint8_t x = (uint8_t)(orig[off] ^ (1u << (off % 8)));
         int in_meta = off < meta_end;
         /* a metadata edit may still be a valid file (a changed sha256 digit) */
@@ -603,10 +632,11 @@ static int corruption_matrix(const char *label, const uint8_t *orig, size_t size
         total += all[k]->cases;
     }
     printf("%s: corruption matrix of %zu bytes: %d truncations, %d flips, %d resealed flips, "
-           "%d hostile fields = %d cases\n",
+           "%d hostile fields = %d cases (%.1f s)\n",
            label, size, raw.cases + patched.cases,
            flips[0].cases + flips[1].cases + flips[2].cases + flips[3].cases,
-           sealed_h.cases + sealed_m.cases + sealed_d.cases, hostile.cases, total);
+           sealed_h.cases + sealed_m.cases + sealed_d.cases, hostile.cases, total,
+           seconds() - start);
     unlink(path);
     unlink(tpath);
     free(work);
@@ -621,9 +651,9 @@ static void test_synthetic_matrix(void)
     size_t size;
     uint8_t *b = synth_model_bytes(&s, &size);
     /* read() instead of mmap, so AddressSanitizer sees every byte the loader touches */
-    setenv("BACKDROP_NO_MMAP", "1", 1);
-    corruption_matrix("synthetic", b, size, 61, 3);
-    unsetenv("BACKDROP_NO_MMAP");
+    set_no_mmap(1);
+    corruption_matrix("synthetic", b, size, 61, quick ? 11 : 3, quick ? 3 : 1, 1);
+    set_no_mmap(-1);
     free(b);
 }
 
@@ -696,7 +726,8 @@ static void test_real_files(void)
     uint8_t *b = read_all(smallest, &size);
     CHECK(b != NULL, "read %s", smallest);
     if (b)
-        corruption_matrix("real", b, size, size / 40 + 1, size / 300 + 1);
+        corruption_matrix("real", b, size, size / 40 + 1, size / (quick ? 30 : 100) + 1,
+                          quick ? 29 : 7, quick ? 11 : 1);
     free(b);
 }
 
@@ -712,6 +743,9 @@ int main(void)
         perror("mkdtemp");
         return 2;
     }
+    quick = getenv("BD_TEST_QUICK") && !strcmp(getenv("BD_TEST_QUICK"), "1");
+    const char *env_no_mmap = getenv("BACKDROP_NO_MMAP");
+    snprintf(caller_no_mmap, sizeof caller_no_mmap, "%s", env_no_mmap ? env_no_mmap : "");
     test_crc32c();
     test_good_models();
     test_foreign_files();

@@ -3,7 +3,9 @@
  *                 each converted weights file given (header, metadata and directory of a
  *                 real model: the fuzz target repairs size and checksums)
  *   OUT/image/    each photo given, shrunk to at most 32 pixels a side and saved as PNG,
- *                 JPEG, BMP and TGA, in RGB, grey, grey + alpha and RGBA
+ *                 JPEG, BMP and TGA, in RGB, grey, grey + alpha and RGBA; and a tiny GIF,
+ *                 PPM, PGM and Radiance HDR (stb has decoders for them, which image_io.c
+ *                 leaves out: they must be refused cleanly)
  * usage: make_seeds OUT [--weights FILE.bdw ...] [--images PHOTO ...] */
 #include <errno.h>
 #include <stdio.h>
@@ -93,9 +95,12 @@ static void image_seeds(const char *dir, const char *path)
             if (c != 3 && e > 0 && e != 3)
                 continue;                         /* JPEG/BMP: RGB only */
             char out[1024];
-            snprintf(out, sizeof out, "%s/%.*s_c%d.%s", dir,
-                     (int)(strrchr(base, '.') ? strrchr(base, '.') - base : (long)strlen(base)),
-                     base, c, ext[e]);
+            int n = snprintf(out, sizeof out, "%s/%.*s_c%d.%s", dir,
+                             (int)(strrchr(base, '.') ? strrchr(base, '.') - base
+                                                      : (long)strlen(base)),
+                             base, c, ext[e]);
+            if (n < 0 || (size_t)n >= sizeof out)
+                continue;
             if (image_save(out, any, tw, th, c, err, sizeof err) == 0)
                 made++;
             else
@@ -106,6 +111,22 @@ out:
     free(rgb);
     free(any);
     image_free(&img);
+}
+
+/* The formats stb could decode but image_io.c leaves out, a tiny one of each. */
+static void format_seeds(const char *dir)
+{
+    static const uint8_t gif[] = {                   /* 1x1 GIF89a, one colour */
+        'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0x80, 0, 0, 0xff, 0xff, 0xff, 0, 0, 0,
+        0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 1, 0, 0x3b};
+    static const char ppm[] = "P6\n3 2\n255\n\1\2\3\4\5\6\7\10\11\12\13\14\15\16\17\20\21\22";
+    static const char pgm[] = "P5 2 2 255 \x10\x80\xc0\xff";
+    static const char hdr[] = "#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 1 +X 2\n"
+                              "\x80\x40\x20\x81\x10\x20\x40\x80";
+    put(dir, "tiny.gif", gif, sizeof gif);
+    put(dir, "tiny.ppm", (const uint8_t *)ppm, sizeof ppm - 1);
+    put(dir, "tiny.pgm", (const uint8_t *)pgm, sizeof pgm - 1);
+    put(dir, "tiny.hdr", (const uint8_t *)hdr, sizeof hdr - 1);
 }
 
 int main(int argc, char **argv)
@@ -121,6 +142,7 @@ int main(int argc, char **argv)
     mkdir(wdir, 0777);
     mkdir(idir, 0777);
     synth_seeds(wdir);
+    format_seeds(idir);
     int mode = 0;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--weights"))

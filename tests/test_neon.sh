@@ -1,0 +1,78 @@
+#!/bin/sh
+# test_neon.sh — the NEON kernels, tested on an x86 machine: cross-builds the kernel test
+# (tests/test_kernels.c: every NEON kernel against the scalar reference over the shape
+# matrix, in its quick mode) and the golden end-to-end test (one small image through the
+# d=0.5 OS16 network, NEON kernels) for aarch64, statically linked, and runs both under
+# qemu-aarch64. Needs gcc-aarch64-linux-gnu and qemu-user (sh tools/deps.sh test); without
+# them it says so and counts nothing. Last line: "test_neon: N passed, N failed".
+set -u
+cd "$(dirname "$0")/.." || exit 1
+CROSS=aarch64-linux-gnu-
+OUT=build/aarch64-test
+: "${SHARED:=../shared}"
+passed=0
+failed=0
+
+finish() {
+    echo "test_neon: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+    exit $?
+}
+
+if ! command -v "${CROSS}gcc" >/dev/null 2>&1 || ! command -v qemu-aarch64 >/dev/null 2>&1; then
+    echo "test_neon: ${CROSS}gcc or qemu-aarch64 missing (sh tools/deps.sh test): not run"
+    finish
+fi
+
+# run NAME ENV... BINARY: run under qemu, add its summary line's counts; output kept in $log
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+run() {
+    name=$1
+    shift
+    env "$@" >"$log" 2>&1
+    rc=$?
+    sed 's/^/  /' "$log"
+    line=$(grep -E "^$name: [0-9]+ passed, [0-9]+ failed" "$log" | tail -n 1)
+    if [ -z "$line" ]; then
+        echo "test_neon: $name (aarch64, qemu) exited with code $rc and printed no summary"
+        failed=$((failed + 1))
+        return
+    fi
+    p=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\1/')
+    f=$(echo "$line" | sed -E 's/.*: ([0-9]+) passed, ([0-9]+) failed.*/\2/')
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && f=1
+    passed=$((passed + p))
+    failed=$((failed + f))
+}
+
+mkdir -p build
+if ! make -s -j2 CROSS="$CROSS" BUILD="$OUT" EXTRA_LDFLAGS=-static \
+        "$OUT/tests/test_kernels" "$OUT/tests/test_golden" >"$OUT.log" 2>&1; then
+    tail -n 20 "$OUT.log"
+    echo "test_neon: the aarch64 cross build failed (log: $OUT.log)"
+    failed=$((failed + 1))
+    finish
+fi
+passed=$((passed + 1)) # the cross build itself
+
+echo "test_neon: kernel matrix under qemu-aarch64"
+run test_kernels BD_TEST_QUICK=1 qemu-aarch64 "$OUT/tests/test_kernels"
+# the NEON table must really have been run, with 1 and 2 threads
+if grep -q "^neon, 1 thread: [1-9]" "$log" && grep -q "^neon, 2 threads: [1-9]" "$log"; then
+    passed=$((passed + 1))
+else
+    echo "test_neon: the kernel test did not run the NEON table"
+    failed=$((failed + 1))
+fi
+
+model=weights/deeplabv3_mnv2_dm05_pascal_quant.bdw
+if [ -f "$model" ] && [ -d "$SHARED/golden/dm05_quant_os16/small_rose_70x46" ]; then
+    echo "test_neon: golden end-to-end (dm05_quant_os16, small_rose_70x46) under qemu-aarch64"
+    run test_golden SHARED="$SHARED" BACKDROP_ISA=neon BACKDROP_GOLDEN_MODELS=dm05_quant_os16 \
+        BACKDROP_GOLDEN_IMAGES=small_rose_70x46 OMP_NUM_THREADS=2 \
+        qemu-aarch64 "$OUT/tests/test_golden"
+else
+    echo "test_neon: $model or the golden outputs missing (run make): end-to-end not run"
+fi
+finish
