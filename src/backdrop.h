@@ -99,5 +99,12 @@ typedef struct bd_matte_times {
 int bd_segment_matte(bd_segmenter *s, const uint8_t *rgb, int w, int h, const int *classes,
                      int n, const bd_matte_opts *opts, float *matte, bd_matte_times *times,
                      char *err, size_t errlen);
+/* The same as a compact matte (composite.h: bd_matte_new), for bd_matte_effect: a large
+ * photo's matte is then never written out per pixel. *matte is freed with bd_matte_free;
+ * rgb must outlive it. */
+int bd_segment_matte_compact(bd_segmenter *s, const uint8_t *rgb, int w, int h,
+                             const int *classes, int n, const bd_matte_opts *opts,
+                             bd_matte **matte, bd_matte_times *times, char *err,
+                             size_t errlen);
 
 #endif

@@ -362,8 +362,9 @@ typedef struct {
 } fx_times;
 
 /* --side-by-side and --max-side: replaces *pix (w x h x c) by [photo | result] and/or its
- * shrunk copy; a gray result becomes RGB next to the photo, the photo gets alpha 255 next
- * to a cutout. Returns 0, or -1 if out of memory (*pix is then unchanged). */
+ * shrunk copy (a new buffer; the old one is left to the caller); a gray result becomes RGB
+ * next to the photo, the photo gets alpha 255 next to a cutout. Returns 0, or -1 if out of
+ * memory (*pix is then unchanged). */
 static int present(const fx_opts *o, const uint8_t *rgb, uint8_t **pix, int *w, int *h, int *c)
 {
     uint8_t *cur = *pix;
@@ -402,10 +403,7 @@ static int present(const fx_opts *o, const uint8_t *rgb, uint8_t **pix, int *w, 
         cw = nw;
         ch = nh;
     }
-    if (cur != *pix) {
-        free(*pix);
-        *pix = cur;
-    }
+    *pix = cur;   /* the caller frees the buffer it passed in, if it owns it */
     *w = cw;
     *h = ch;
     *c = cc;
@@ -418,7 +416,7 @@ static int process(const fx_opts *o, bd_segmenter *seg, const int *classes, int 
     char err[512];
     fx_times t = {0};
     bd_image img = {0};
-    float *matte = NULL;
+    bd_matte *matte = NULL;
     uint8_t *pix = NULL, *fitted = NULL;
     int rc = BD_EXIT_FAIL;
     double t0 = now_ms(), start = t0;
@@ -429,11 +427,10 @@ static int process(const fx_opts *o, bd_segmenter *seg, const int *classes, int 
     }
     t.decode = now_ms() - t0;
     const int w = img.w, h = img.h;
-    matte = malloc((size_t)w * h * sizeof(float));
     bd_matte_times mt;
-    if (!matte || bd_segment_matte(seg, img.data, w, h, classes, nclasses, &o->matte, matte, &mt,
-                                   err, sizeof err)) {
-        fprintf(stderr, "backdrop %s: %s: %s\n", o->name, in, matte ? err : "out of memory");
+    if (bd_segment_matte_compact(seg, img.data, w, h, classes, nclasses, &o->matte, &matte, &mt,
+                                 err, sizeof err)) {
+        fprintf(stderr, "backdrop %s: %s: %s\n", o->name, in, err);
         goto done;
     }
     t.preprocess = mt.preprocess_ms;
@@ -443,43 +440,49 @@ static int process(const fx_opts *o, bd_segmenter *seg, const int *classes, int 
 
     t0 = now_ms();
     const int channels = o->kind == FX_CUTOUT ? 4 : o->kind == FX_MASK ? 1 : 3;
-    pix = malloc((size_t)w * h * channels);
+    /* RGB effects work in place on the decoded photo (no second 3-byte-per-pixel buffer
+     * to allocate and fault in); --side-by-side needs the photo kept. */
+    const int in_place = channels == 3 && !o->side_by_side;
+    pix = in_place ? img.data : malloc((size_t)w * h * channels);
     if (!pix) {
         fprintf(stderr, "backdrop %s: %s: out of memory\n", o->name, in);
         goto done;
     }
+    /* The effect reads the compact matte: alpha is computed only where the matte is mixed
+     * (composite.h); in place, the matte is used up. */
+    static const bd_fx_kind kinds[] = {[FX_BLUR] = BD_FX_BLUR, [FX_GRAY] = BD_FX_GRAY,
+                                       [FX_CUTOUT] = BD_FX_CUTOUT, [FX_MASK] = BD_FX_MASK};
+    bd_fx fx = {.kind = kinds[o->kind]};
     int fail = 0;
-    switch (o->kind) {
-    case FX_BLUR:
-        fail = bd_composite_blur(img.data, matte, w, h,
-                                 o->strength < 0 ? bd_blur_auto_sigma(w, h) : o->strength, pix);
-        break;
-    case FX_REPLACE:
-        if (o->has_color) {
-            bd_composite_color(img.data, matte, w, h, o->color, pix);
-        } else {
-            fitted = malloc((size_t)w * h * 3);
-            fail = !fitted || bd_fit_cover(bg->data, bg->w, bg->h, 3, fitted, w, h);
-            if (!fail) bd_composite_over(img.data, matte, w, h, fitted, pix);
-        }
-        break;
-    case FX_GRAY: bd_composite_gray(img.data, matte, w, h, pix); break;
-    case FX_CUTOUT: bd_composite_cutout(img.data, matte, w, h, pix); break;
-    case FX_MASK: bd_matte_to_u8(matte, w, h, pix); break;
+    if (o->kind == FX_BLUR) {
+        fx.sigma = o->strength < 0 ? bd_blur_auto_sigma(w, h) : o->strength;
+    } else if (o->kind == FX_REPLACE && o->has_color) {
+        fx.kind = BD_FX_COLOR;
+        memcpy(fx.color, o->color, 3);
+    } else if (o->kind == FX_REPLACE) {
+        fx.kind = BD_FX_OVER;
+        fitted = malloc((size_t)w * h * 3);
+        fail = !fitted || bd_fit_cover(bg->data, bg->w, bg->h, 3, fitted, w, h);
+        fx.bg = fitted;
     }
+    if (!fail) fail = bd_matte_effect(img.data, matte, &fx, pix);
     if (fail) {
         fprintf(stderr, "backdrop %s: %s: out of memory compositing\n", o->name, in);
         goto done;
     }
     int ow = w, oh = h, oc = channels;
-    if ((o->side_by_side || o->max_side) && present(o, img.data, &pix, &ow, &oh, &oc)) {
-        fprintf(stderr, "backdrop %s: %s: out of memory\n", o->name, in);
-        goto done;
+    if (o->side_by_side || o->max_side) {
+        uint8_t *before = pix;
+        if (present(o, img.data, &pix, &ow, &oh, &oc)) {
+            fprintf(stderr, "backdrop %s: %s: out of memory\n", o->name, in);
+            goto done;
+        }
+        if (before != pix && before != img.data) free(before);
     }
     t.composite = now_ms() - t0;
 
     t0 = now_ms();
-    if (image_save(out, pix, ow, oh, oc, err, sizeof err)) {
+    if (image_save_quality(out, pix, ow, oh, oc, o->quality, err, sizeof err)) {
         fprintf(stderr, "backdrop %s: %s\n", o->name, err);
         goto done;
     }
@@ -494,8 +497,9 @@ static int process(const fx_opts *o, bd_segmenter *seg, const int *classes, int 
                 in, w, h, t.decode, t.preprocess, t.network, t.mask, t.refine, t.composite,
                 t.encode, now_ms() - start, t.mask + t.refine + t.composite);
 done:
+    if (pix == img.data) pix = NULL;   /* in place: freed with the image */
     image_free(&img);
-    free(matte);
+    bd_matte_free(matte);
     free(pix);
     free(fitted);
     return rc;
@@ -542,9 +546,6 @@ static int run_effect(fx_kind kind, int argc, char **argv)
             goto done;
         }
     if ((rc = check_outputs(&o, outs)) >= 0) goto done;
-    if (o.quality != 95)
-        fprintf(stderr, "backdrop %s: note: --quality is not passed to the JPEG encoder yet "
-                        "(image_save writes quality 95)\n", o.name);
 
     char err[512];
     if (o.threads > 0) omp_set_num_threads(o.threads);

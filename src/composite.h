@@ -10,7 +10,8 @@
  * memory (nothing else can fail: callers check sizes).
  *
  * Files: blur.c (Gaussian), matte.c (matte refinement), guided_filter.c (guided filter, box
- * mean), composite_grid.c (the reduced grid of large photos), effects.c (the compositions),
+ * mean), matte_rows.c (compact mattes, read in runs), composite_grid.c (the reduced grid of
+ * large photos), effects.c (the compositions),
  * fit_cover.c (background scaling); matte_segment.c ties the matte to the segmenter
  * (bd_segment_matte in backdrop.h).
  */
@@ -77,8 +78,8 @@ int bd_matte_refine(float *matte, const uint8_t *rgb, int w, int h, const bd_mat
 int bd_matte_from_grid(const float *prob, int sw, int sh, int s, const uint8_t *rgb, int w,
                        int h, const bd_matte_opts *opts, float *matte);
 
-/* The grid for a w x h photo: returns s (1 up to 1023 pixels on the longer side, then
- * longer side / 512) and the grid size ceil(w / s) x ceil(h / s). */
+/* The grid for a w x h photo: returns s = ceil(longer side / 512) (1 up to 512 pixels) and
+ * the grid size ceil(w / s) x ceil(h / s). */
 int bd_matte_grid(int w, int h, int *sw, int *sh);
 
 /* Otsu's threshold of the 256-bin histogram hist: the bin t maximising the between-class
@@ -118,7 +119,8 @@ float bd_blur_auto_sigma(int w, int h);
  * so the division never fails (deep inside the subject B is then a blur of the subject,
  * which alpha = 1 hides). The sharp subject therefore never bleeds into the blur.
  * Large sigmas are computed on a k-times reduced grid (box-averaged, blurred, bilinearly
- * upsampled, sigma corrected for both), which keeps the cost one pass over the image. */
+ * upsampled, sigma corrected for both), which keeps the cost one pass over the image.
+ * out may be rgb (in place), as for bd_composite_over, _color and _gray. */
 int bd_composite_blur(const uint8_t *rgb, const float *alpha, int w, int h, float sigma,
                       uint8_t *out);
 
@@ -141,6 +143,46 @@ void bd_composite_cutout(const uint8_t *rgb, const float *alpha, int w, int h, u
 
 /* The matte as an 8-bit gray image: out[i] = round(255 alpha[i]). */
 void bd_matte_to_u8(const float *alpha, int w, int h, uint8_t *out);
+
+/* ------------------------------------------------------- compact mattes (matte_rows.c) */
+
+/* A matte kept the way bd_matte_from_grid computes it, without writing it out per pixel:
+ * the guided filter's coefficients on the grid (alpha = clamp(A . RGB + B) with A, B
+ * bilinear between grid points), the grid cells that are 0 or 1 for any colour marked as
+ * such; a feathered matte is kept as floats. The effects (bd_matte_effect) read it row by
+ * row, compute alpha only in the mixed cells, leave the subject alone and fill the
+ * background: for a 12-megapixel photo no 48 MB float matte is written and read back.
+ * A matte refers to the photo rgb it was made from (which must outlive it); an effect
+ * written over that photo (out == rgb) uses the matte up. */
+typedef struct bd_matte bd_matte;
+
+/* bd_matte_from_grid's matte, compact. NULL if out of memory. */
+bd_matte *bd_matte_new(const float *prob, int sw, int sh, int s, const uint8_t *rgb, int w,
+                       int h, const bd_matte_opts *opts);
+/* Its w x h floats. */
+int bd_matte_render(const bd_matte *m, float *alpha);
+void bd_matte_free(bd_matte *m);
+
+typedef enum {
+    BD_FX_BLUR,           /* bd_composite_blur with sigma */
+    BD_FX_OVER,           /* bd_composite_over with bg */
+    BD_FX_COLOR,          /* bd_composite_color with color */
+    BD_FX_GRAY,           /* bd_composite_gray */
+    BD_FX_CUTOUT,         /* bd_composite_cutout: out is w x h x 4 */
+    BD_FX_MASK,           /* bd_matte_to_u8: out is w x h */
+} bd_fx_kind;
+
+typedef struct bd_fx {
+    bd_fx_kind kind;
+    float sigma;          /* BD_FX_BLUR */
+    const uint8_t *bg;    /* BD_FX_OVER: w x h x 3 */
+    uint8_t color[3];     /* BD_FX_COLOR */
+} bd_fx;
+
+/* The effect on photo rgb (w x h x 3) with the compact matte m: the same pixels as the
+ * bd_composite_* function on bd_matte_render's floats. out may be rgb for the RGB effects.
+ * Returns 0, or -1 if out of memory. */
+int bd_matte_effect(const uint8_t *rgb, const bd_matte *m, const bd_fx *fx, uint8_t *out);
 
 /* Scales bg (bw x bh x c) to COVER w x h with the aspect ratio kept and crops the centre:
  * scale s = max(w / bw, h / bh); output pixel x samples the source at

@@ -17,6 +17,7 @@
 
 #include "composite.h"
 #include "composite_grid.h"
+#include "matte_rows.h"
 
 /* Weight floor of the background blur: keeps blur(weight) > 0 deep inside the subject. A
  * subject pixel then leaks at most 1e-4 of its value into the background (< 0.03 levels). */
@@ -47,21 +48,22 @@ static inline uint8_t mix(float alpha, float a, float b)
 }
 
 /* Pixel rows as flat arrays of 3w values, so the mixing loops vectorise: the matte row
- * repeated per channel (a3), then out = b + a3 (p - b) with b floats or bytes. */
+ * repeated per channel (a3), then out = b + a3 (p - b) with b floats or bytes. o may be p
+ * (each value is read before it is written), so the compositions can work in place. */
 static void expand3(const float *restrict a, int w, float *restrict a3)
 {
     for (int x = 0; x < w; x++) a3[3 * x] = a3[3 * x + 1] = a3[3 * x + 2] = a[x];
 }
 
-static void mix_row(const uint8_t *restrict p, const float *restrict a3,
-                    const float *restrict b, uint8_t *restrict o, int n)
+static void mix_row(const uint8_t *p, const float *restrict a3, const float *restrict b,
+                    uint8_t *o, int n)
 {
     #pragma omp simd
     for (int i = 0; i < n; i++) o[i] = mix(a3[i], p[i], b[i]);
 }
 
-static void mix_row_u8(const uint8_t *restrict p, const float *restrict a3,
-                       const uint8_t *restrict b, uint8_t *restrict o, int n)
+static void mix_row_u8(const uint8_t *p, const float *restrict a3, const uint8_t *restrict b,
+                       uint8_t *o, int n)
 {
     #pragma omp simd
     for (int i = 0; i < n; i++) o[i] = mix(a3[i], p[i], b[i]);
@@ -72,11 +74,14 @@ float bd_blur_auto_sigma(int w, int h)
     return 0.015f * (float)(w > h ? w : h);
 }
 
-int bd_composite_blur(const uint8_t *rgb, const float *alpha, int w, int h, float sigma,
-                      uint8_t *out)
+/* The bokeh on a matte read in runs (matte_rows.h): the block sums weigh whole runs of
+ * subject or background at once, and the final pass leaves the subject alone (in place: not
+ * even read), writes the upsampled background where alpha is 0 and mixes only the rest. */
+static int blur_m(const uint8_t *rgb, const bd_matte *m, float sigma, uint8_t *out)
 {
+    const int w = m->w, h = m->h;
     if (!(sigma > 0.0f)) {   /* no blur: the photo itself */
-        memcpy(out, rgb, (size_t)w * h * 3);
+        if (out != rgb) memcpy(out, rgb, (size_t)w * h * 3);
         return 0;
     }
     /* The grid: k x k blocks; the blur left to do on it (in grid pixels). */
@@ -87,38 +92,84 @@ int bd_composite_blur(const uint8_t *rgb, const float *alpha, int w, int h, floa
     const float sigma_grid = var > 0 ? (float)(sqrt(var) / k) : 0.0f;
     const int sw = (w + k - 1) / k, sh = (h + k - 1) / k;
     const size_t ns = (size_t)sw * sh;
+    const float w_bg = bg_weight(0.0f), w_fg = bg_weight(1.0f);
 
     float *grid = calloc(ns * 4, sizeof(float));   /* [sh][sw][r*wt, g*wt, b*wt, wt] */
     int rc = -1;
     if (!grid) goto done;
 
-    /* 1. Weighted block sums / k^2 (zero outside the image, like the blur). */
+    /* 1. Weighted block sums / k^2 (zero outside the image, like the blur): each block row
+     * first accumulates its image rows into one row (flat loops that vectorise), then sums
+     * along x. */
     const float inv_area = 1.0f / (float)(k * k);
-    #pragma omp parallel for schedule(static)
-    for (int gy = 0; gy < sh; gy++) {
-        float *g = grid + (size_t)gy * sw * 4;
-        const int y1 = (gy + 1) * k < h ? (gy + 1) * k : h;
-        for (int y = gy * k; y < y1; y++) {
-            const uint8_t *px = rgb + (size_t)y * w * 3;
-            const float *al = alpha + (size_t)y * w;
+    int failed = 0;
+    #pragma omp parallel
+    {
+        matte_reader r;
+        const int rd = !matte_reader_init(&r, m);
+        float *wrow = malloc((size_t)w * sizeof(float)), *w3 = malloc((size_t)w * 3 * sizeof(float));
+        float *acc = malloc((size_t)w * 3 * sizeof(float)), *accw = malloc((size_t)w * sizeof(float));
+        const int ok = rd && wrow && w3 && acc && accw;
+        if (!ok) {
+            #pragma omp atomic write
+            failed = 1;
+        }
+        #pragma omp for schedule(static)
+        for (int gy = 0; gy < sh; gy++) {
+            if (!ok) continue;
+            const int y1 = (gy + 1) * k < h ? (gy + 1) * k : h;
+            memset(acc, 0, (size_t)w * 3 * sizeof(float));
+            memset(accw, 0, (size_t)w * sizeof(float));
+            for (int y = gy * k; y < y1; y++) {
+                const uint8_t *restrict px = rgb + (size_t)y * w * 3;
+                float *restrict wr = wrow, *restrict aw = accw, *restrict a3 = acc;
+                const float *restrict ww = w3;
+                int n;
+                const matte_run *run = matte_reader_runs(&r, y, &n);
+                for (int j = 0; j < n; j++) {
+                    const int x0 = run[j].x0, x1 = run[j].x1;
+                    if (run[j].kind == RUN_MIXED) {
+                        const float *restrict al = matte_reader_alpha(&r, y, x0, x1);
+                        #pragma omp simd
+                        for (int x = x0; x < x1; x++) {
+                            wr[x] = bg_weight(al[x]);
+                            aw[x] += wr[x];
+                        }
+                        expand3(wrow + x0, x1 - x0, w3 + 3 * x0);
+                        #pragma omp simd
+                        for (int i = 3 * x0; i < 3 * x1; i++) a3[i] += ww[i] * px[i];
+                    } else {                      /* one weight for the whole run */
+                        const float v = run[j].kind == RUN_BG ? w_bg : w_fg;
+                        #pragma omp simd
+                        for (int x = x0; x < x1; x++) aw[x] += v;
+                        #pragma omp simd
+                        for (int i = 3 * x0; i < 3 * x1; i++) a3[i] += v * px[i];
+                    }
+                }
+            }
+            float *g = grid + (size_t)gy * sw * 4;
             for (int gx = 0; gx < sw; gx++) {
                 const int x1 = (gx + 1) * k < w ? (gx + 1) * k : w;
                 float s0 = 0, s1 = 0, s2 = 0, sw_ = 0;
                 for (int x = gx * k; x < x1; x++) {
-                    const float wt = bg_weight(al[x]);
-                    s0 += px[x * 3] * wt;
-                    s1 += px[x * 3 + 1] * wt;
-                    s2 += px[x * 3 + 2] * wt;
-                    sw_ += wt;
+                    s0 += acc[3 * x];
+                    s1 += acc[3 * x + 1];
+                    s2 += acc[3 * x + 2];
+                    sw_ += accw[x];
                 }
-                g[gx * 4] += s0;
-                g[gx * 4 + 1] += s1;
-                g[gx * 4 + 2] += s2;
-                g[gx * 4 + 3] += sw_;
+                g[gx * 4] = s0 * inv_area;
+                g[gx * 4 + 1] = s1 * inv_area;
+                g[gx * 4 + 2] = s2 * inv_area;
+                g[gx * 4 + 3] = sw_ * inv_area;
             }
         }
-        for (int i = 0; i < sw * 4; i++) g[i] *= inv_area;
+        if (rd) matte_reader_free(&r);
+        free(wrow);
+        free(w3);
+        free(acc);
+        free(accw);
     }
+    if (failed) goto done;
     /* 2. Blur on the grid, then divide: the background colour of each grid pixel, packed
      * to 3 channels in place (sequential: the packing overlaps). */
     if (bd_gauss_blur(grid, sw, sh, 4, sigma_grid)) goto done;
@@ -130,13 +181,14 @@ int bd_composite_blur(const uint8_t *rgb, const float *alpha, int w, int h, floa
         grid[i * 3 + 1] = gg;
         grid[i * 3 + 2] = b;
     }
-    /* 3. Upsample and composite. */
-    int failed = 0;
+    /* 3. Upsample (where the background shows) and composite. */
     #pragma omp parallel
     {
         grid_upsampler up;
+        matte_reader r;
+        const int rd = !matte_reader_init(&r, m);
         float *bg = malloc((size_t)w * 3 * sizeof(float)), *a3 = malloc((size_t)w * 3 * sizeof(float));
-        const int ok = bg && a3 && !grid_upsampler_init(&up, grid, sw, sh, 3, k, w, h);
+        const int ok = rd && bg && a3 && !grid_upsampler_init(&up, grid, sw, sh, 3, k, w, h);
         if (!ok) {
             #pragma omp atomic write
             failed = 1;
@@ -144,11 +196,35 @@ int bd_composite_blur(const uint8_t *rgb, const float *alpha, int w, int h, floa
         #pragma omp for schedule(static)
         for (int y = 0; y < h; y++) {
             if (!ok) continue;
-            grid_upsampler_row(&up, y, bg);
-            expand3(alpha + (size_t)y * w, w, a3);
-            mix_row(rgb + (size_t)y * w * 3, a3, bg, out + (size_t)y * w * 3, 3 * w);
+            const uint8_t *p = rgb + (size_t)y * w * 3;
+            uint8_t *o = out + (size_t)y * w * 3;
+            const float *ga = NULL, *gb = NULL;
+            float f = 0.0f;
+            int n;
+            const matte_run *run = matte_reader_runs(&r, y, &n);
+            for (int j = 0; j < n; j++) {
+                const int x0 = run[j].x0, x1 = run[j].x1, i0 = 3 * x0, i1 = 3 * x1;
+                if (run[j].kind == RUN_FG) {
+                    if (o != p) memcpy(o + i0, p + i0, (size_t)(i1 - i0));
+                    continue;
+                }
+                if (!ga) grid_upsampler_pair(&up, y, &ga, &gb, &f);
+                const float *al = run[j].kind == RUN_MIXED ? matte_reader_alpha(&r, y, x0, x1)
+                                                           : NULL;
+                float *restrict b = bg;
+                #pragma omp simd
+                for (int i = i0; i < i1; i++) b[i] = ga[i] + f * (gb[i] - ga[i]);
+                if (al) {
+                    expand3(al + x0, x1 - x0, a3 + i0);
+                    mix_row(p + i0, a3 + i0, bg + i0, o + i0, i1 - i0);
+                } else {
+                    #pragma omp simd
+                    for (int i = i0; i < i1; i++) o[i] = (uint8_t)(int)(b[i] + 0.5f);
+                }
+            }
         }
         if (ok) grid_upsampler_free(&up);
+        if (rd) matte_reader_free(&r);
         free(bg);
         free(a3);
     }
@@ -158,61 +234,126 @@ done:
     return rc;
 }
 
-/* The row loop of the simple compositions: per thread a matte row (a3) and a background
- * row (b3, floats) or the background picture (bg, bytes). */
-typedef enum { ROWS_OVER, ROWS_COLOR, ROWS_GRAY } rows_kind;
-
-static void composite_rows(rows_kind kind, const uint8_t *rgb, const float *alpha, int w,
-                           int h, const uint8_t *bg, const uint8_t color[3], uint8_t *out)
+int bd_composite_blur(const uint8_t *rgb, const float *alpha, int w, int h, float sigma,
+                      uint8_t *out)
 {
+    bd_matte m;
+    matte_wrap(&m, alpha, w, h);
+    return blur_m(rgb, &m, sigma, out);
+}
+
+/* The other compositions, row by row and run by run: the subject is the photo, the
+ * background the picture / colour / gray (or alpha 255 / 0 for the cutout and the mask),
+ * and only mixed runs mix. bg: the picture (over); color: the colour. Returns -1 if out of
+ * memory (for a row buffer or, with a grid matte, the reader). */
+static int rows_m(bd_fx_kind kind, const uint8_t *rgb, const bd_matte *m, const uint8_t *bg,
+                  const uint8_t color[3], uint8_t *out)
+{
+    const int w = m->w, h = m->h;
+    const int oc = kind == BD_FX_CUTOUT ? 4 : kind == BD_FX_MASK ? 1 : 3;
+    const int rows3 = oc == 3;    /* mixes with a3 (and b3 for colour and gray) */
+    int failed = 0;
     #pragma omp parallel
     {
-        float *a3 = malloc((size_t)w * 3 * sizeof(float)), *b3 = malloc((size_t)w * 3 * sizeof(float));
-        if (a3 && b3 && kind == ROWS_COLOR)
+        matte_reader r;
+        const int rd = !matte_reader_init(&r, m);
+        float *a3 = rows3 ? malloc((size_t)w * 3 * sizeof(float)) : NULL;
+        float *b3 = rows3 ? malloc((size_t)w * 3 * sizeof(float)) : NULL;
+        const int ok = rd && (!rows3 || (a3 && b3));
+        if (!ok) {
+            #pragma omp atomic write
+            failed = 1;
+        }
+        if (ok && kind == BD_FX_COLOR)
             for (int x = 0; x < w; x++)
                 for (int c = 0; c < 3; c++) b3[3 * x + c] = color[c];
         #pragma omp for schedule(static)
         for (int y = 0; y < h; y++) {
+            if (!ok) continue;
             const uint8_t *p = rgb + (size_t)y * w * 3;
-            uint8_t *o = out + (size_t)y * w * 3;
-            if (!a3 || !b3) {   /* out of memory for two rows: the same, slowly */
-                for (int x = 0; x < w; x++) {
-                    const float a = alpha[(size_t)y * w + x];
-                    const uint8_t l = bd_luma601(p[3 * x], p[3 * x + 1], p[3 * x + 2]);
-                    for (int c = 0; c < 3; c++) {
-                        const float b = kind == ROWS_OVER ? bg[(size_t)y * w * 3 + 3 * x + c]
-                                      : kind == ROWS_COLOR ? color[c] : l;
-                        o[3 * x + c] = mix(a, p[3 * x + c], b);
-                    }
+            uint8_t *o = out + (size_t)y * w * oc;
+            int n;
+            const matte_run *run = matte_reader_runs(&r, y, &n);
+            for (int j = 0; j < n; j++) {
+                const int x0 = run[j].x0, x1 = run[j].x1, i0 = 3 * x0, len = x1 - x0;
+                const float *al = run[j].kind == RUN_MIXED ? matte_reader_alpha(&r, y, x0, x1)
+                                                           : NULL;
+                const int fg = run[j].kind == RUN_FG;
+                if (kind == BD_FX_MASK) {
+                    if (al)
+                        for (int x = x0; x < x1; x++) o[x] = to_u8(al[x] * 255.0f);
+                    else
+                        memset(o + x0, fg ? 255 : 0, (size_t)len);
+                    continue;
                 }
-                continue;
-            }
-            expand3(alpha + (size_t)y * w, w, a3);
-            if (kind == ROWS_OVER) {
-                mix_row_u8(p, a3, bg + (size_t)y * w * 3, o, 3 * w);
-            } else {
-                if (kind == ROWS_GRAY)
-                    for (int x = 0; x < w; x++)
+                if (kind == BD_FX_CUTOUT) {
+                    for (int x = x0; x < x1; x++) {
+                        memcpy(o + 4 * x, p + 3 * x, 3);
+                        o[4 * x + 3] = al ? to_u8(al[x] * 255.0f) : fg ? 255 : 0;
+                    }
+                    continue;
+                }
+                if (fg) {                                    /* the photo */
+                    if (o != p) memcpy(o + i0, p + i0, (size_t)3 * len);
+                    continue;
+                }
+                if (kind == BD_FX_GRAY)
+                    for (int x = x0; x < x1; x++)
                         b3[3 * x] = b3[3 * x + 1] = b3[3 * x + 2] =
                             bd_luma601(p[3 * x], p[3 * x + 1], p[3 * x + 2]);
-                mix_row(p, a3, b3, o, 3 * w);
+                if (!al) {                                   /* the background */
+                    if (kind == BD_FX_OVER) {
+                        memcpy(o + i0, bg + (size_t)y * w * 3 + i0, (size_t)3 * len);
+                    } else {
+                        const float *restrict b = b3;
+                        #pragma omp simd
+                        for (int i = i0; i < i0 + 3 * len; i++) o[i] = (uint8_t)(int)(b[i] + 0.5f);
+                    }
+                    continue;
+                }
+                expand3(al + x0, len, a3 + i0);
+                if (kind == BD_FX_OVER)
+                    mix_row_u8(p + i0, a3 + i0, bg + (size_t)y * w * 3 + i0, o + i0, 3 * len);
+                else
+                    mix_row(p + i0, a3 + i0, b3 + i0, o + i0, 3 * len);
             }
         }
+        if (rd) matte_reader_free(&r);
         free(a3);
         free(b3);
+    }
+    return failed ? -1 : 0;
+}
+
+/* The float-matte compositions cannot fail: without memory for two rows they mix pixel by
+ * pixel. */
+static void rows_float(bd_fx_kind kind, const uint8_t *rgb, const float *alpha, int w, int h,
+                       const uint8_t *bg, const uint8_t color[3], uint8_t *out)
+{
+    bd_matte m;
+    matte_wrap(&m, alpha, w, h);
+    if (!rows_m(kind, rgb, &m, bg, color, out)) return;
+    const size_t n = (size_t)w * h;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *p = rgb + 3 * i;
+        const uint8_t l = bd_luma601(p[0], p[1], p[2]);
+        for (int c = 0; c < 3; c++) {
+            const float b = kind == BD_FX_OVER ? bg[3 * i + c] : kind == BD_FX_COLOR ? color[c] : l;
+            out[3 * i + c] = mix(alpha[i], p[c], b);
+        }
     }
 }
 
 void bd_composite_over(const uint8_t *rgb, const float *alpha, int w, int h,
                        const uint8_t *bg, uint8_t *out)
 {
-    composite_rows(ROWS_OVER, rgb, alpha, w, h, bg, NULL, out);
+    rows_float(BD_FX_OVER, rgb, alpha, w, h, bg, NULL, out);
 }
 
 void bd_composite_color(const uint8_t *rgb, const float *alpha, int w, int h,
                         const uint8_t color[3], uint8_t *out)
 {
-    composite_rows(ROWS_COLOR, rgb, alpha, w, h, NULL, color, out);
+    rows_float(BD_FX_COLOR, rgb, alpha, w, h, NULL, color, out);
 }
 
 uint8_t bd_luma601(uint8_t r, uint8_t g, uint8_t b)
@@ -222,7 +363,7 @@ uint8_t bd_luma601(uint8_t r, uint8_t g, uint8_t b)
 
 void bd_composite_gray(const uint8_t *rgb, const float *alpha, int w, int h, uint8_t *out)
 {
-    composite_rows(ROWS_GRAY, rgb, alpha, w, h, NULL, NULL, out);
+    rows_float(BD_FX_GRAY, rgb, alpha, w, h, NULL, NULL, out);
 }
 
 void bd_composite_cutout(const uint8_t *rgb, const float *alpha, int w, int h, uint8_t *out)
@@ -240,6 +381,12 @@ void bd_matte_to_u8(const float *alpha, int w, int h, uint8_t *out)
     const size_t n = (size_t)w * h;
     #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) out[i] = to_u8(alpha[i] * 255.0f);
+}
+
+int bd_matte_effect(const uint8_t *rgb, const bd_matte *m, const bd_fx *fx, uint8_t *out)
+{
+    if (fx->kind == BD_FX_BLUR) return blur_m(rgb, m, fx->sigma, out);
+    return rows_m(fx->kind, rgb, m, fx->bg, fx->color, out);
 }
 
 static int hexval(int ch)

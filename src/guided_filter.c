@@ -14,9 +14,26 @@
 #include <string.h>
 
 #include "composite.h"
-#include "composite_grid.h"
+#include "matte_rows.h"
 
 /* ---------------------------------------------------------------- box mean ---------- */
+
+/* One row of the horizontal box mean: out[x] = mean of in[x - r .. x + r] (clipped). */
+static inline void box_row(const float *in, float *out, int w, int c, int r, double *acc)
+{
+    for (int k = 0; k < c; k++) acc[k] = 0.0;
+    for (int x = 0; x <= r && x < w; x++)
+        for (int k = 0; k < c; k++) acc[k] += in[x * c + k];
+    for (int x = 0; x < w; x++) {
+        const int lo = x - r > 0 ? x - r : 0, hi = x + r < w - 1 ? x + r : w - 1;
+        const double inv = 1.0 / (hi - lo + 1);
+        for (int k = 0; k < c; k++) out[x * c + k] = (float)(acc[k] * inv);
+        if (x + r + 1 < w)
+            for (int k = 0; k < c; k++) acc[k] += in[(x + r + 1) * c + k];
+        if (x - r >= 0)
+            for (int k = 0; k < c; k++) acc[k] -= in[(x - r) * c + k];
+    }
+}
 
 int bd_box_mean(float *img, int w, int h, int c, int r)
 {
@@ -24,10 +41,10 @@ int bd_box_mean(float *img, int w, int h, int c, int r)
     const size_t stride = (size_t)w * c;
     float *tmp = malloc((size_t)h * stride * sizeof(float));
     if (!tmp) return -1;
-    memcpy(tmp, img, (size_t)h * stride * sizeof(float));
     int failed = 0;
 
-    /* Horizontal: running sums along each row (double, so long rows keep precision). */
+    /* Horizontal, img -> tmp: running sums along each row (double, so long rows keep the
+     * precision the variances E[I^2] - E[I]^2 need). */
     #pragma omp parallel
     {
         double *acc = malloc((size_t)c * sizeof(double));
@@ -38,20 +55,10 @@ int bd_box_mean(float *img, int w, int h, int c, int r)
         #pragma omp for schedule(static)
         for (int y = 0; y < h; y++) {
             if (!acc) continue;
-            const float *in = tmp + y * stride;
-            float *out = img + y * stride;
-            for (int k = 0; k < c; k++) acc[k] = 0.0;
-            for (int x = 0; x <= r && x < w; x++)
-                for (int k = 0; k < c; k++) acc[k] += in[x * c + k];
-            for (int x = 0; x < w; x++) {
-                const int lo = x - r > 0 ? x - r : 0, hi = x + r < w - 1 ? x + r : w - 1;
-                const double inv = 1.0 / (hi - lo + 1);
-                for (int k = 0; k < c; k++) out[x * c + k] = (float)(acc[k] * inv);
-                if (x + r + 1 < w)
-                    for (int k = 0; k < c; k++) acc[k] += in[(x + r + 1) * c + k];
-                if (x - r >= 0)
-                    for (int k = 0; k < c; k++) acc[k] -= in[(x - r) * c + k];
-            }
+            /* the guided filter's channel counts as constants, so the loops unroll */
+            if (c == 13) box_row(img + y * stride, tmp + y * stride, w, 13, r, acc);
+            else if (c == 4) box_row(img + y * stride, tmp + y * stride, w, 4, r, acc);
+            else box_row(img + y * stride, tmp + y * stride, w, c, r, acc);
         }
         free(acc);
     }
@@ -59,9 +66,8 @@ int bd_box_mean(float *img, int w, int h, int c, int r)
         free(tmp);
         return -1;
     }
-    memcpy(tmp, img, (size_t)h * stride * sizeof(float));
 
-    /* Vertical: each thread owns a range of columns and walks down the rows. */
+    /* Vertical, tmp -> img: each thread owns a range of columns and walks down the rows. */
     const int chunk = 256;
     const int nchunks = (int)((stride + chunk - 1) / chunk);
     #pragma omp parallel
@@ -104,43 +110,100 @@ int bd_box_mean(float *img, int w, int h, int c, int r)
 
 /* Box-average the guide (and p, unless p_small already holds it on the grid) onto the
  * small grid: out is sw x sh x (gc + 1), [I..., p], I in [0,1] (gray: BT.601 luma, which
- * is linear, so the luma of the block's mean colour). Colours are summed as integers. */
-static void shrink_guide(const uint8_t *rgb, int gc, const float *p, const float *p_small,
-                         int w, int h, int s, int sw, int sh, float *out)
+ * is linear, so the luma of the block's mean colour); range (NULL: not wanted) gets each
+ * block's smallest and largest R, G, B bytes, sw x sh x 6. Each block row first sums its image
+ * rows into one row of integers (a flat loop that vectorises), then sums along x.
+ * Returns 0, or -1 if out of memory. */
+static int shrink_guide(const uint8_t *rgb, int gc, const float *p, const float *p_small,
+                        int w, int h, int s, int sw, int sh, float *out, uint8_t *range)
 {
     const int c = gc + 1;
-    #pragma omp parallel for schedule(static)
-    for (int sy = 0; sy < sh; sy++) {
-        float *o = out + (size_t)sy * sw * c;
-        const int y0 = sy * s, y1 = y0 + s < h ? y0 + s : h;
-        for (int sx = 0; sx < sw; sx++) {
-            const int x0 = sx * s, x1 = x0 + s < w ? x0 + s : w;
-            uint32_t r = 0, g = 0, b = 0;
-            float ps = 0.0f;
-            for (int y = y0; y < y1; y++) {
-                const uint8_t *px = rgb + ((size_t)y * w + x0) * 3;
-                for (int x = 0; x < x1 - x0; x++) {
-                    r += px[3 * x];
-                    g += px[3 * x + 1];
-                    b += px[3 * x + 2];
-                }
-                if (!p_small)
-                    for (int x = x0; x < x1; x++) ps += p[(size_t)y * w + x];
-            }
-            const float inv = 1.0f / (float)((x1 - x0) * (y1 - y0));
-            const float fr = r * inv * (1.0f / 255.0f), fg = g * inv * (1.0f / 255.0f),
-                        fb = b * inv * (1.0f / 255.0f);
-            float *d = o + sx * c;
-            if (gc == 1) {
-                d[0] = 0.299f * fr + 0.587f * fg + 0.114f * fb;
-            } else {
-                d[0] = fr;
-                d[1] = fg;
-                d[2] = fb;
-            }
-            d[gc] = p_small ? p_small[(size_t)sy * sw + sx] : ps * inv;
+    int failed = 0;
+    #pragma omp parallel
+    {
+        uint32_t *acc = malloc((size_t)w * 3 * sizeof(uint32_t));
+        float *pacc = p_small ? NULL : malloc((size_t)w * sizeof(float));
+        uint8_t *mn = range ? malloc((size_t)w * 6) : NULL, *mx = mn ? mn + (size_t)w * 3 : NULL;
+        const int ok = acc && (p_small || pacc) && (!range || mn);
+        if (!ok) {
+            #pragma omp atomic write
+            failed = 1;
         }
+        #pragma omp for schedule(static)
+        for (int sy = 0; sy < sh; sy++) {
+            if (!ok) continue;
+            const int y0 = sy * s, y1 = y0 + s < h ? y0 + s : h;
+            memset(acc, 0, (size_t)w * 3 * sizeof(uint32_t));
+            if (pacc) memset(pacc, 0, (size_t)w * sizeof(float));
+            if (mn) {
+                memset(mn, 255, (size_t)w * 3);
+                memset(mx, 0, (size_t)w * 3);
+            }
+            for (int y = y0; y < y1; y++) {
+                const uint8_t *restrict px = rgb + (size_t)y * w * 3;
+                uint32_t *restrict a = acc;
+                #pragma omp simd
+                for (int i = 0; i < 3 * w; i++) a[i] += px[i];
+                if (mn) {
+                    uint8_t *restrict lo = mn, *restrict hi = mx;
+                    #pragma omp simd
+                    for (int i = 0; i < 3 * w; i++) {
+                        lo[i] = px[i] < lo[i] ? px[i] : lo[i];
+                        hi[i] = px[i] > hi[i] ? px[i] : hi[i];
+                    }
+                }
+                if (pacc)
+                    for (int x = 0; x < w; x++) pacc[x] += p[(size_t)y * w + x];
+            }
+            float *o = out + (size_t)sy * sw * c;
+            for (int sx = 0; sx < sw; sx++) {
+                const int x0 = sx * s, x1 = x0 + s < w ? x0 + s : w;
+                uint32_t r = 0, g = 0, b = 0;
+                float ps = 0.0f;
+                for (int x = x0; x < x1; x++) {
+                    r += acc[3 * x];
+                    g += acc[3 * x + 1];
+                    b += acc[3 * x + 2];
+                    if (pacc) ps += pacc[x];
+                }
+                const float inv = 1.0f / (float)((x1 - x0) * (y1 - y0));
+                const float fr = r * inv * (1.0f / 255.0f), fg = g * inv * (1.0f / 255.0f),
+                            fb = b * inv * (1.0f / 255.0f);
+                float *d = o + sx * c;
+                if (gc == 1) {
+                    d[0] = 0.299f * fr + 0.587f * fg + 0.114f * fb;
+                } else {
+                    d[0] = fr;
+                    d[1] = fg;
+                    d[2] = fb;
+                }
+                d[gc] = p_small ? p_small[(size_t)sy * sw + sx] : ps * inv;
+                if (mn) {
+                    int l0 = 255, l1 = 255, l2 = 255, u0 = 0, u1 = 0, u2 = 0;
+                    for (int x = x0; x < x1; x++) {
+                        const uint8_t *lo = mn + 3 * x, *hi = mx + 3 * x;
+                        l0 = lo[0] < l0 ? lo[0] : l0;
+                        l1 = lo[1] < l1 ? lo[1] : l1;
+                        l2 = lo[2] < l2 ? lo[2] : l2;
+                        u0 = hi[0] > u0 ? hi[0] : u0;
+                        u1 = hi[1] > u1 ? hi[1] : u1;
+                        u2 = hi[2] > u2 ? hi[2] : u2;
+                    }
+                    uint8_t *rg = range + ((size_t)sy * sw + sx) * 6;
+                    rg[0] = (uint8_t)l0;
+                    rg[1] = (uint8_t)l1;
+                    rg[2] = (uint8_t)l2;
+                    rg[3] = (uint8_t)u0;
+                    rg[4] = (uint8_t)u1;
+                    rg[5] = (uint8_t)u2;
+                }
+            }
+        }
+        free(acc);
+        free(pacc);
+        free(mn);
     }
+    return failed ? -1 : 0;
 }
 
 /* The per-window fit, gray guide. st holds [I, p, II, Ip] box means; coef gets [a, b]. */
@@ -187,9 +250,10 @@ static void fit_color(const float *st, size_t n, float eps, float *coef)
     }
 }
 
-/* p at full resolution, or p_small already on the sw x sh grid. */
-static int guided(const uint8_t *rgb, bd_guide guide, const float *p, const float *p_small,
-                  int w, int h, int r, float eps, int s, float gain, float *out)
+/* The fit on the grid as coefficients per grid point (see matte_rows.h): p at full
+ * resolution, or p_small already on the sw x sh grid. */
+float *guided_coef(const uint8_t *rgb, bd_guide guide, const float *p, const float *p_small,
+                   int w, int h, int r, float eps, int s, float gain, uint8_t *range)
 {
     const int gc = guide == BD_GUIDE_GRAY ? 1 : 3;
     if (s < 1) s = 1;
@@ -201,11 +265,11 @@ static int guided(const uint8_t *rgb, bd_guide guide, const float *p, const floa
     float *st = malloc(n * nst * sizeof(float));
     float *base = malloc(n * (gc + 1) * sizeof(float));
     float *coef = malloc(n * nco * sizeof(float));
-    int rc = -1;
+    float *c4 = NULL;
     if (!st || !base || !coef) goto done;
 
     /* 1. I and p on the small grid, then the products the statistics need. */
-    shrink_guide(rgb, gc, p, p_small, w, h, s, sw, sh, base);
+    if (shrink_guide(rgb, gc, p, p_small, w, h, s, sw, sh, base, range)) goto done;
     #pragma omp parallel for schedule(static)
     for (size_t i = 0; i < n; i++) {
         const float *v = base + i * (gc + 1);
@@ -225,103 +289,40 @@ static int guided(const uint8_t *rgb, bd_guide guide, const float *p, const floa
     else fit_color(st, n, eps, coef);
     if (bd_box_mean(coef, sw, sh, nco, rs)) goto done;
 
-    /* 3. q = a . I + b at full resolution, a and b bilinearly upsampled. First the
-     * coefficients take the guide's byte scale (and gray's luma weights) and the gain, so
-     * every pixel computes clamp(A . (R, G, B) + B). */
-    {
-        const float luma[3] = {0.299f / 255.0f, 0.587f / 255.0f, 0.114f / 255.0f};
-        const float g = gain > 0 ? gain : 1.0f;
-        float *c4 = malloc(n * 4 * sizeof(float));
-        if (!c4) goto done;
-        for (size_t i = 0; i < n; i++) {
-            const float *c = coef + i * nco;
-            float *d = c4 + i * 4;
-            for (int k = 0; k < 3; k++) d[k] = g * (gc == 1 ? c[0] * luma[k] : c[k] / 255.0f);
-            d[3] = g * (c[gc] - 0.5f) + 0.5f;
-            if (gain <= 0) d[3] = c[gc];
-        }
-        free(coef);
-        coef = c4;
+    /* 3. q = a . I + b is applied per pixel with a and b bilinearly upsampled (matte_rows.c):
+     * the coefficients take the guide's byte scale (and gray's luma weights) and the gain
+     * here, so every pixel computes clamp(A . (R, G, B) + B). */
+    const float luma[3] = {0.299f / 255.0f, 0.587f / 255.0f, 0.114f / 255.0f};
+    const float g = gain > 0 ? gain : 1.0f;
+    c4 = malloc(n * 4 * sizeof(float));
+    if (!c4) goto done;
+    #pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        const float *c = coef + i * nco;
+        float *d = c4 + i * 4;
+        for (int k = 0; k < 3; k++) d[k] = g * (gc == 1 ? c[0] * luma[k] : c[k] / 255.0f);
+        d[3] = g * (c[gc] - 0.5f) + 0.5f;
+        if (gain <= 0) d[3] = c[gc];
     }
-    /* Most of a photo is plainly subject or plainly background: there the clamped output
-     * is 0 or 1 whatever the pixel's colour. Per cell between four grid points: the
-     * interpolated (A, B) is a convex mix of the corners', so if every corner's
-     * B + A . RGB stays <= 0 (>= 1) over all colours, the whole cell is 0 (1). */
-    uint8_t *cell = malloc(n);            /* 0, 1: constant; 2: compute */
-    uint8_t *row_mixed = malloc((size_t)sh); /* some cell of grid row j needs computing */
-    if (!cell || !row_mixed) {
-        free(cell);
-        free(row_mixed);
-        goto done;
-    }
-    for (int j = 0; j < sh; j++) {
-        row_mixed[j] = 0;
-        for (int i = 0; i < sw; i++) {
-            float top = -INFINITY, bottom = INFINITY;
-            for (int dj = 0; dj < 2; dj++)
-                for (int di = 0; di < 2; di++) {
-                    const int ci = i + di < sw ? i + di : sw - 1;
-                    const int cj = j + dj < sh ? j + dj : sh - 1;
-                    const float *c = coef + ((size_t)cj * sw + ci) * 4;
-                    float mx = c[3], mn = c[3];
-                    for (int k = 0; k < 3; k++) {
-                        if (c[k] > 0) mx += 255.0f * c[k];
-                        else mn += 255.0f * c[k];
-                    }
-                    if (mx > top) top = mx;
-                    if (mn < bottom) bottom = mn;
-                }
-            cell[(size_t)j * sw + i] = gain <= 0 ? 2 : top <= 0.0f ? 0 : bottom >= 1.0f ? 1 : 2;
-            row_mixed[j] |= cell[(size_t)j * sw + i] == 2;
-        }
-    }
-    const float lo = gain > 0 ? 0.0f : -INFINITY, hi = gain > 0 ? 1.0f : INFINITY;
-    int failed = 0;
-    #pragma omp parallel
-    {
-        grid_upsampler up;
-        const int ok = !grid_upsampler_init(&up, coef, sw, sh, 4, s, w, h);
-        if (!ok) {
-            #pragma omp atomic write
-            failed = 1;
-        }
-        #pragma omp for schedule(static)
-        for (int y = 0; y < h; y++) {
-            if (!ok) continue;
-            const int gy = up.yi[y];
-            const uint8_t *restrict fl = cell + (size_t)gy * sw;
-            const int *restrict xi = up.xi;
-            float *restrict q = out + (size_t)y * w;
-            if (!row_mixed[gy]) {
-                for (int x = 0; x < w; x++) q[x] = fl[xi[x]];
-                continue;
-            }
-            const float *ca, *cb;
-            float f;
-            grid_upsampler_pair(&up, y, &ca, &cb, &f);
-            const uint8_t *restrict px = rgb + (size_t)y * w * 3;
-            for (int x = 0; x < w; x++) {
-                const uint8_t t = fl[xi[x]];
-                if (t != 2) {
-                    q[x] = t;
-                    continue;
-                }
-                const float *a = ca + 4 * x, *b = cb + 4 * x;
-                const float v = a[3] + f * (b[3] - a[3]) + (a[0] + f * (b[0] - a[0])) * px[3 * x] +
-                                (a[1] + f * (b[1] - a[1])) * px[3 * x + 1] +
-                                (a[2] + f * (b[2] - a[2])) * px[3 * x + 2];
-                q[x] = v < lo ? lo : v > hi ? hi : v;
-            }
-        }
-        if (ok) grid_upsampler_free(&up);
-    }
-    free(cell);
-    free(row_mixed);
-    rc = failed ? -1 : 0;
 done:
     free(st);
     free(base);
     free(coef);
+    return c4;
+}
+
+/* The filter at full resolution: the fit, then q per pixel (clamped to [0, 1] with a gain). */
+static int guided(const uint8_t *rgb, bd_guide guide, const float *p, const float *p_small,
+                  int w, int h, int r, float eps, int s, float gain, float *out)
+{
+    if (s < 1) s = 1;
+    const size_t ns = (size_t)((w + s - 1) / s) * ((h + s - 1) / s);
+    uint8_t *range = malloc(ns * 6);
+    float *c4 = guided_coef(rgb, guide, p, p_small, w, h, r, eps, s, gain, range);
+    bd_matte *m = c4 ? matte_from_coef(c4, range, rgb, w, h, s, gain > 0, 0) : NULL;
+    const int rc = m ? bd_matte_render(m, out) : -1;
+    bd_matte_free(m);
+    free(range);
     return rc;
 }
 

@@ -1,6 +1,5 @@
-/* image_io.c — image files in and out through stb_image / stb_image_write (the one place
- * their implementations are compiled), with size limits before decoding and atomic writes
- * (see image_io.h). */
+/* image_io.c — image files in and out through stb_image / stb_image_write (compiled in
+ * stb_impl.c), with size limits before decoding and atomic writes (see image_io.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,24 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#define STB_IMAGE_IMPLEMENTATION
-#define STBI_FAILURE_USERMSG
-/* Only the formats a photo comes in: fuzzing found stb 2.27's rarer decoders unsafe (PNM
- * with maxval 256 reads past its buffer: tests/regress/image-pnm-maxval256.pgm). */
-#define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
-#define STBI_ONLY_BMP
-#define STBI_ONLY_TGA
-#include <stb/stb_image.h>
-#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb/stb_image.h>         /* declarations only: compiled in stb_impl.c */
 #include <stb/stb_image_write.h>
-#pragma GCC diagnostic pop
 
 #include "image_io.h"
 #include "jpeg_guard.h"
@@ -181,10 +164,20 @@ static void sink_write(void *ctx, void *data, int size)
 int image_save(const char *path, const uint8_t *data, int w, int h, int channels,
                char *err, size_t errlen)
 {
+    return image_save_quality(path, data, w, h, channels, 95, err, errlen);
+}
+
+int image_save_quality(const char *path, const uint8_t *data, int w, int h, int channels,
+                       int quality, char *err, size_t errlen)
+{
     int fmt = format_of(path);
     if (fmt == FMT_NONE) {
         snprintf(err, errlen, "%s: unknown output format (use .png, .jpg, .bmp or .tga)",
                  path);
+        return -1;
+    }
+    if (quality < 1 || quality > 100) {
+        snprintf(err, errlen, "%s: JPEG quality %d is not in 1..100", path, quality);
         return -1;
     }
     if (w < 1 || h < 1 || channels < 1 || channels > 4 ||
@@ -223,7 +216,7 @@ int image_save(const char *path, const uint8_t *data, int w, int h, int channels
         ok = stbi_write_png_to_func(sink_write, &s, w, h, channels, data, w * channels);
         break;
     case FMT_JPEG:
-        ok = stbi_write_jpg_to_func(sink_write, &s, w, h, channels, data, 95);
+        ok = stbi_write_jpg_to_func(sink_write, &s, w, h, channels, data, quality);
         break;
     case FMT_BMP:
         ok = stbi_write_bmp_to_func(sink_write, &s, w, h, channels, data);

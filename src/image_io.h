@@ -12,8 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifndef BD_IMAGE_MAX_DIM                  /* a build may lower them (the fuzzers do) */
 #define BD_IMAGE_MAX_DIM 30000
+#endif
+#ifndef BD_IMAGE_MAX_PIXELS
 #define BD_IMAGE_MAX_PIXELS 100000000LL   /* 100 megapixels */
+#endif
 
 typedef struct bd_image {
     int w, h;
@@ -35,6 +39,10 @@ void image_free(bd_image *img);
  * drop alpha). Atomic: temp file + rename. Returns 0, or -1 with a message. */
 int image_save(const char *path, const uint8_t *data, int w, int h, int channels,
                char *err, size_t errlen);
+/* The same with the JPEG quality (1..100; other formats ignore it, any other value is an
+ * error). image_save is image_save_quality(..., 95, ...). */
+int image_save_quality(const char *path, const uint8_t *data, int w, int h, int channels,
+                       int quality, char *err, size_t errlen);
 
 /* 1 if path ends in an extension image_save knows. */
 int image_save_supported(const char *path);

@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "composite.h"
-#include "composite_grid.h"
+#include "matte_rows.h"
 
 bd_matte_opts bd_matte_defaults(void)
 {
@@ -45,11 +45,11 @@ int bd_matte_auto_radius(int w, int h)
     return r < 2 ? 2 : r;
 }
 
-/* The guided filter's grid: fits on about 512 to 1023 pixels along the longer side (the
- * network itself looks at 513). */
+/* The guided filter's grid: fits on at most 512 pixels along the longer side (the network
+ * itself looks at 513). */
 static int auto_subsample(int w, int h)
 {
-    int s = max_side(w, h) / 512;
+    int s = (max_side(w, h) + 511) / 512;
     return s < 1 ? 1 : s;
 }
 
@@ -119,32 +119,15 @@ int bd_matte_grid(int w, int h, int *sw, int *sh)
     return s;
 }
 
-/* Bilinear upsampling of the grid (sw x sh) to w x h, pixel centres as in composite_grid.h. */
-static int upsample(const float *small, int sw, int sh, int s, float *out, int w, int h)
-{
-    int failed = 0;
-    #pragma omp parallel
-    {
-        grid_upsampler up;
-        const int ok = !grid_upsampler_init(&up, small, sw, sh, 1, s, w, h);
-        if (!ok) {
-            #pragma omp atomic write
-            failed = 1;
-        }
-        #pragma omp for schedule(static)
-        for (int y = 0; y < h; y++)
-            if (ok) grid_upsampler_row(&up, y, out + (size_t)y * w);
-        if (ok) grid_upsampler_free(&up);
-    }
-    return failed ? -1 : 0;
-}
-
-int bd_matte_from_grid(const float *p_small, int sw, int sh, int s, const uint8_t *rgb, int w,
-                       int h, const bd_matte_opts *o, float *m)
+/* The matte of the grid probability p_small; a feathered matte is rendered into dst when
+ * given (else into a buffer of its own). NULL if out of memory. */
+static bd_matte *build(const float *p_small, int sw, int sh, int s, const uint8_t *rgb, int w,
+                       int h, const bd_matte_opts *o, float *dst)
 {
     const size_t ns = (size_t)sw * sh, n = (size_t)w * h;
-    float *q = malloc(ns * sizeof(float));
-    if (!q) return -1;
+    float *q = malloc(ns * sizeof(float)), *c4 = NULL;
+    uint8_t *range = NULL;        /* the blocks' colour ranges (guided filter) */
+    if (!q) return NULL;
     memcpy(q, p_small, ns * sizeof(float));
     clamp01(q, ns);
     if (o->edges == BD_EDGES_HARD) {
@@ -159,29 +142,64 @@ int bd_matte_from_grid(const float *p_small, int sw, int sh, int s, const uint8_
                                           : bd_matte_auto_radius(w, h);
         const float eps = o->guide_eps > 0 ? o->guide_eps : 1e-3f;
         const float gain = o->guide_gain > 0 ? o->guide_gain : 3.0f;
-        if (bd_guided_filter_grid(rgb, o->guide, q, w, h, r, eps, s, gain, m)) goto fail;
-    } else if (s == 1) {
-        memcpy(m, q, n * sizeof(float));
-    } else if (upsample(q, sw, sh, s, m, w, h)) {
-        goto fail;
+        range = malloc(ns * 6);   /* optional: without it, cells are judged for any colour */
+        c4 = guided_coef(rgb, o->guide, NULL, q, w, h, r, eps, s, gain, range);
+    } else if ((c4 = malloc(ns * 4 * sizeof(float)))) {   /* bilinear upsampling of q */
+        for (size_t i = 0; i < ns; i++) {
+            c4[i * 4] = c4[i * 4 + 1] = c4[i * 4 + 2] = 0.0f;
+            c4[i * 4 + 3] = q[i];
+        }
     }
     free(q);
     q = NULL;
+    if (!c4) {
+        free(range);
+        return NULL;
+    }
     /* The guided filter's edges are the photo's own: no feather unless asked for. */
     const float feather = o->feather >= 0 ? o->feather : guided ? 0.0f
                                                                 : bd_matte_auto_feather(w, h);
-    if (feather > 0) {
-        if (bd_gauss_blur_renorm(m, w, h, 1, feather * 0.5f)) return -1;
-        clamp01(m, n);
+    bd_matte *m = matte_from_coef(c4, range, guided ? rgb : NULL, w, h, s, 1,
+                                  feather > 0 ? 0 : o->invert);
+    free(range);
+    if (!m || !(feather > 0)) return m;
+
+    /* Feathered: the matte in full, blurred, kept as floats. */
+    bd_matte *f = calloc(1, sizeof *f);
+    float *a = dst ? dst : malloc(n * sizeof(float));
+    if (!f || !a || bd_matte_render(m, a) || bd_gauss_blur_renorm(a, w, h, 1, feather * 0.5f)) {
+        bd_matte_free(m);
+        free(f);
+        if (a != dst) free(a);
+        return NULL;
     }
+    bd_matte_free(m);
+    clamp01(a, n);
     if (o->invert) {
         #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < n; i++) m[i] = 1.0f - m[i];
+        for (size_t i = 0; i < n; i++) a[i] = 1.0f - a[i];
     }
-    return 0;
+    matte_wrap(f, a, w, h);
+    if (a != dst) f->owned = a;
+    return f;
 fail:
     free(q);
-    return -1;
+    return NULL;
+}
+
+bd_matte *bd_matte_new(const float *p_small, int sw, int sh, int s, const uint8_t *rgb, int w,
+                       int h, const bd_matte_opts *o)
+{
+    return build(p_small, sw, sh, s, rgb, w, h, o, NULL);
+}
+
+int bd_matte_from_grid(const float *p_small, int sw, int sh, int s, const uint8_t *rgb, int w,
+                       int h, const bd_matte_opts *o, float *m)
+{
+    bd_matte *mt = build(p_small, sw, sh, s, rgb, w, h, o, m);
+    const int rc = !mt ? -1 : mt->alpha == m ? 0 : bd_matte_render(mt, m);
+    bd_matte_free(mt);
+    return rc;
 }
 
 int bd_matte_refine(float *m, const uint8_t *rgb, int w, int h, const bd_matte_opts *o)

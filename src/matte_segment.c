@@ -1,11 +1,12 @@
 /* matte_segment.c — from a photo to its matte in one call (declared in backdrop.h): runs the
  * segmenter and refines its class probability into the matte the effects use.
  *
- * For a large photo the probability is asked for on the matte grid (bd_matte_grid: 512 to
- * 1023 pixels on the longer side) rather than per full-resolution pixel: a softmax over 21
+ * For a large photo the probability is asked for on the matte grid (bd_matte_grid: at most
+ * 512 pixels on the longer side) rather than per full-resolution pixel: a softmax over 21
  * classes for each of 12 million pixels would cost more than the network itself, and the
  * network's 33x33 logits carry no detail such a grid loses. The guided filter then
- * brings the photo's full-resolution edges back (bd_matte_from_grid).
+ * brings the photo's full-resolution edges back (bd_matte_from_grid), or stays on the grid
+ * as coefficients the effects apply per pixel (bd_matte_new, bd_segment_matte_compact).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +22,10 @@ static double now_ms(void)
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-int bd_segment_matte(bd_segmenter *seg, const uint8_t *rgb, int w, int h, const int *classes,
-                     int nclasses, const bd_matte_opts *opts, float *matte,
-                     bd_matte_times *times, char *err, size_t errlen)
+/* The matte as floats (matte) or compact (*compact). */
+static int segment(bd_segmenter *seg, const uint8_t *rgb, int w, int h, const int *classes,
+                   int nclasses, const bd_matte_opts *opts, float *matte, bd_matte **compact,
+                   bd_matte_times *times, char *err, size_t errlen)
 {
     bd_matte_times t = {0};
     bd_segmenter_info info;
@@ -61,7 +63,8 @@ int bd_segment_matte(bd_segmenter *seg, const uint8_t *rgb, int w, int h, const 
     t.mask_ms = now_ms() - t0;
 
     t0 = now_ms();
-    if (bd_matte_from_grid(prob, sw, sh, s, rgb, w, h, opts, matte)) {
+    if (compact ? !(*compact = bd_matte_new(prob, sw, sh, s, rgb, w, h, opts))
+                : bd_matte_from_grid(prob, sw, sh, s, rgb, w, h, opts, matte)) {
         snprintf(err, errlen, "out of memory refining the matte");
         goto done;
     }
@@ -72,4 +75,20 @@ done:
     free(resized);
     free(prob);
     return rc;
+}
+
+int bd_segment_matte(bd_segmenter *seg, const uint8_t *rgb, int w, int h, const int *classes,
+                     int nclasses, const bd_matte_opts *opts, float *matte,
+                     bd_matte_times *times, char *err, size_t errlen)
+{
+    return segment(seg, rgb, w, h, classes, nclasses, opts, matte, NULL, times, err, errlen);
+}
+
+int bd_segment_matte_compact(bd_segmenter *seg, const uint8_t *rgb, int w, int h,
+                             const int *classes, int nclasses, const bd_matte_opts *opts,
+                             bd_matte **matte, bd_matte_times *times, char *err,
+                             size_t errlen)
+{
+    *matte = NULL;
+    return segment(seg, rgb, w, h, classes, nclasses, opts, NULL, matte, times, err, errlen);
 }

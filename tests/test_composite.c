@@ -634,7 +634,7 @@ static void test_large_photo_time(void)
     const int w = 4000, h = 3000;
     int sw, sh;
     const int s = bd_matte_grid(w, h, &sw, &sh);
-    CHECK(s == 7 && sw == 572 && sh == 429, "grid of 4000x3000: s %d, %dx%d", s, sw, sh);
+    CHECK(s == 8 && sw == 500 && sh == 375, "grid of 4000x3000: s %d, %dx%d", s, sw, sh);
     uint8_t *rgb = malloc((size_t)w * h * 3), *out = malloc((size_t)w * h * 3);
     float *p = malloc((size_t)sw * sh * sizeof(float)), *m = malloc((size_t)w * h * sizeof(float));
     for (int y = 0; y < h; y++)

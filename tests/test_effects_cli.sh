@@ -73,7 +73,10 @@ expect 2 blur "$astro" -o "$tmp/o/x.png" --bogus      && err_has "--bogus"
 expect 2 blur "$astro" -o "$tmp/o/x.png" --strength abc
 expect 2 blur "$astro" -o "$tmp/o/x.png" --edges fuzzy
 expect 2 blur "$astro" -o "$tmp/o/x.png" --os 12
-expect 2 blur "$astro" -o "$tmp/o/x.jpg" --quality 0
+expect 2 blur "$astro" -o "$tmp/o/x.jpg" --quality 0       && err_has "--quality"
+expect 2 blur "$astro" -o "$tmp/o/x.jpg" --quality 101     && err_has "--quality"
+expect 2 blur "$astro" -o "$tmp/o/x.jpg" --quality abc     && err_has "--quality"
+expect 2 blur "$astro" -o "$tmp/o/x.jpg" --quality 50.5    && err_has "--quality"
 expect 2 gray "$astro" -o "$tmp/o/x.png" --strength 3  # blur's option only
 expect 2 replace "$astro" -o "$tmp/o/x.png"            && err_has "--background"
 expect 2 replace "$astro" -o "$tmp/o/x.png" --color white --background "$astro"
@@ -123,6 +126,15 @@ clean_dir
     -o "$tmp/o/r.png" $M -q && [ "$(png_size "$tmp/o/r.png")" = "600 482" ] &&
     ok || bad "replace --background: output not at the photo's size 600x482"
 "$BIN" replace "$astro" --color '#00ff00' -o "$tmp/o/g.png" $M -q && ok || bad "replace --color"
+
+# --quality reaches the JPEG encoder: 30 writes a smaller file than the default 95, and
+# says nothing about it on stderr
+clean_dir
+"$BIN" gray "$astro" -o "$tmp/o/q95.jpg" $M -q 2>"$tmp/err" &&
+    "$BIN" gray "$astro" -o "$tmp/o/q30.jpg" $M -q --quality 30 2>>"$tmp/err" &&
+    [ "$(magic "$tmp/o/q30.jpg")" = jpg ] && [ ! -s "$tmp/err" ] &&
+    [ "$(wc -c <"$tmp/o/q30.jpg")" -lt "$(wc -c <"$tmp/o/q95.jpg")" ] && ok ||
+    bad "--quality 30: $(wc -c <"$tmp/o/q30.jpg") bytes vs $(wc -c <"$tmp/o/q95.jpg") at 95; $(cat "$tmp/err")"
 
 # --side-by-side: photo | result; --max-side shrinks; a gray mask becomes RGB beside the photo
 "$BIN" blur "$astro" -o "$tmp/o/s.png" $M -q --side-by-side && [ "$(png_size "$tmp/o/s.png")" = "1024 512" ] &&

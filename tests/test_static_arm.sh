@@ -27,8 +27,9 @@ else
     bad "make static CROSS=aarch64-linux-gnu- failed:"; tail -n 20 "$T/build.log"; done_
 fi
 A=./backdrop-static-aarch64
-file "$A" 2>/dev/null | grep -q "ARM aarch64.*statically linked" && ok ||
-    bad "$A is not a static aarch64 executable: $(file "$A" 2>&1)"
+aarch64-linux-gnu-readelf -lh "$A" >"$T/elf.txt" 2>&1
+grep -q "Machine: *AArch64" "$T/elf.txt" && ! grep -q "INTERP\|DYNAMIC" "$T/elf.txt" && ok ||
+    bad "$A is not a static aarch64 executable: $(grep -i "machine\|interp\|dynamic" "$T/elf.txt")"
 echo "$(basename "$A"): $(wc -c <"$A") bytes"
 grep -q "dlopen.*statically linked" "$T/build.log" &&
     echo "note: libgomp's offloading plugin loader uses dlopen (never called: no 'target' regions)"
