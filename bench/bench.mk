@@ -32,12 +32,12 @@ $(BUILD)/bench/peak_fma: $(PEAK_FMA_OBJ)
 $(BUILD)/bench/peak_mem: $(BUILD)/bench/peak_mem.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(BUILD)/bench/peer_xnnpack: bench/peer_xnnpack.c bench/net_plan.h bench/bench_util.h $(LIB) \
+$(BUILD)/bench/peer_xnnpack: bench/peer_xnnpack.c bench/bench_util.h $(LIB) \
                              | deps-bench
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) -lXNNPACK -lpthreadpool -lcpuinfo $(LDLIBS)
 
-$(BUILD)/bench/bench_kernels: bench/net_plan.h bench/bench_util.h
+$(BUILD)/bench/bench_kernels: bench/bench_util.h
 
 bench: deps-bench $(BIN) weights $(BENCH_BIN) $(BENCH_TOOLS)
 	@BUILD=$(BUILD) BIN=./$(BIN) SHARED=$(SHARED) RUNS=$(RUNS) PYTHON=$(PYTHON) \

@@ -6,7 +6,7 @@
  *                 [--runs N] [--target-ms T] [--clock wall|cpu]
  *
  * Shapes come from the loaded weights (so depth 0.5's channel counts are the real ones, not
- * make_divisible guesses) and bench/net_plan.h's geometry, checked first against the layer
+ * make_divisible guesses) and the network's own plan (network_plan), checked first against the layer
  * shapes network_run() reports. Identical shapes within a model and output stride are timed
  * once ("xN" = how many layers share it). Each (shape, table, threads) is run once untimed,
  * then up to --runs times (at least 3, fewer when one run exceeds --target-ms / runs); the
@@ -27,7 +27,6 @@
 #include "bench_util.h"
 #include "kernels.h"
 #include "model.h"
-#include "net_plan.h"
 #include "network.h"
 
 #define MAX_SHAPES 96
@@ -86,7 +85,7 @@ static kshape pw(const char *layer, int m, int k, int n, const bd_layer *l, int 
 /* Every kernel call network_run() makes at this size and output stride (except the
  * one-pixel image-pooling products), plus the post-processing upsample_argmax to the full
  * input size. */
-static void collect(const bd_model *m, const net_plan *p, shape_list *L)
+static void collect(const bd_model *m, const bd_net_plan *p, shape_list *L)
 {
     char name[64];
     kshape stem = {K_CONV3X3S2, "MobilenetV2/Conv", 0, p->in_h, p->in_w, p->cin, p->stem_h,
@@ -95,7 +94,7 @@ static void collect(const bd_model *m, const net_plan *p, shape_list *L)
                    (double)p->stem_h * p->stem_w * p->stem_cout * 9 * p->cin};
     add_shape(L, stem);
     for (int i = 0; i < MNV2_BLOCKS; i++) {
-        const net_plan_block *b = &p->b[i];
+        const bd_block_plan *b = &p->b[i];
         const bd_block *mb = &m->blocks[i];
         char scope[32];
         if (i) snprintf(scope, sizeof scope, "expanded_conv_%d", i);
@@ -132,7 +131,7 @@ static void collect(const bd_model *m, const net_plan *p, shape_list *L)
 /* ------------------------------------------------------------ plan vs the network ----- */
 
 typedef struct {
-    const net_plan *p;
+    const bd_net_plan *p;
     int block, errors;
 } plan_check;
 
@@ -143,7 +142,7 @@ static void check_layer(void *ctx, const char *name, const float *t, int h, int 
     const char *tail = strrchr(name, '/');
     if (!tail || pc->block >= MNV2_BLOCKS || strncmp(name, "MobilenetV2/expanded_conv", 25))
         return;
-    const net_plan_block *b = &pc->p->b[pc->block];
+    const bd_block_plan *b = &pc->p->b[pc->block];
     if (!strcmp(tail, "/depthwise") && (h != b->out_h || w != b->out_w || c != b->cexp)) {
         fprintf(stderr, "bench_kernels: %s is %dx%dx%d in the network, %dx%dx%d here\n", name,
                 h, w, c, b->out_h, b->out_w, b->cexp);
@@ -158,7 +157,7 @@ static void check_layer(void *ctx, const char *name, const float *t, int h, int 
     }
 }
 
-static int check_plan(const bd_model *m, const net_plan *p, int os)
+static int check_plan(const bd_model *m, const bd_net_plan *p, int os)
 {
     char err[512];
     const bd_kernels *k = bd_kernels_select(err, sizeof err);
@@ -270,10 +269,10 @@ typedef struct {
 
 static int bench_model_os(const char *path, const bd_model *m, int os, const opts *o)
 {
-    net_plan p;
-    net_plan_make(m, o->size, o->size, os, &p);
+    bd_net_plan p;
+    network_plan(m, o->size, o->size, os, &p);
     if (check_plan(m, &p, os)) {
-        fprintf(stderr, "bench_kernels: %s OS%d: bench/net_plan.h disagrees with the network\n",
+        fprintf(stderr, "bench_kernels: %s OS%d: the network plan disagrees with the layers network_run reports\n",
                 path, os);
         return -1;
     }

@@ -37,7 +37,6 @@
 #include "bench_util.h"
 #include "kernels.h"
 #include "model.h"
-#include "net_plan.h"
 #include "network.h"
 
 #define MAX_OPS 128
@@ -134,14 +133,14 @@ static int add_nd(xnet *x, const char *name, const float *a, const size_t *ashap
 
 /* ------------------------------------------------------------ the network ------------- */
 
-static int build(xnet *x, const bd_model *m, const net_plan *p)
+static int build(xnet *x, const bd_model *m, const bd_net_plan *p)
 {
     const float inf = INFINITY;
     char name[64];
     enum xnn_status s;
     size_t ping = (size_t)p->stem_h * p->stem_w * p->stem_cout, expanded = 0, depthwise = 0;
     for (int i = 0; i < MNV2_BLOCKS; i++) {
-        const net_plan_block *b = &p->b[i];
+        const bd_block_plan *b = &p->b[i];
         size_t out = (size_t)b->out_h * b->out_w;
         expanded = max_sz(expanded, (size_t)b->in_h * b->in_w * b->cexp);
         depthwise = max_sz(depthwise, out * b->cexp);
@@ -181,7 +180,7 @@ static int build(xnet *x, const bd_model *m, const net_plan *p)
 
     /* Blocks: X -> [E] -> D -> Y (or T + X -> Y), then swap X and Y. */
     for (int i = 0; i < MNV2_BLOCKS; i++) {
-        const net_plan_block *b = &p->b[i];
+        const bd_block_plan *b = &p->b[i];
         const bd_block *mb = &m->blocks[i];
         const float *dw_in = X;
         if (mb->has_expand) {
@@ -409,8 +408,8 @@ int main(int argc, char **argv)
     omp_set_num_threads(threads);   /* our check run: no idle OpenMP workers beyond these */
     static xnet x;
     x.pool = threads > 1 ? pthreadpool_create(threads) : NULL;
-    net_plan plan;
-    net_plan_make(m, size, size, os, &plan);
+    bd_net_plan plan;
+    network_plan(m, size, size, os, &plan);
     size_t in_floats = (size_t)size * size * plan.cin;
     float *input = malloc(in_floats * sizeof *input);
     double *ms = malloc(MAX_RUNS * sizeof *ms);

@@ -8,10 +8,8 @@
 
 #include "cli.h"
 #include "model.h"
+#include "network.h"
 
-/* MobileNetV2's block strides before DeepLab turns the late ones into dilations
- * (MODEL_NOTES.md); a block adds its input back when stride is 1 and in == out. */
-static const int block_stride[MNV2_BLOCKS] = {1, 2, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1};
 
 static void usage(FILE *to)
 {
@@ -57,8 +55,9 @@ static void print_blocks(const bd_model *m)
         int in = b->depthwise.cin, out = b->project.cout;
         if (b->has_expand)
             in = b->expand.cin;
-        int residual = block_stride[i] == 1 && in == out;
-        printf("%5d  %6d  %4d  %8d  %4d  %s\n", i, block_stride[i], in, b->depthwise.cout, out,
+        int stride = network_nominal_stride(i);
+        int residual = stride == 1 && in == out;   /* the block adds its input back */
+        printf("%5d  %6d  %4d  %8d  %4d  %s\n", i, stride, in, b->depthwise.cout, out,
                residual ? "yes" : "no");
     }
     printf("head              image_pooling %d->%d, aspp0 %d->%d, concat_projection %d->%d, "

@@ -58,34 +58,31 @@ static const struct {
 
 /* ------------------------------------------------------------ the plan --------------- */
 
-typedef struct {
-    int in_h, in_w, out_h, out_w;
-    int stride, dilation, pad_top, pad_left;
-    int residual;                       /* add the block input to the project output */
-} block_plan;
-
 enum { BUF_PING, BUF_PONG, BUF_EXPANDED, BUF_DEPTHWISE, BUF_LOGITS, BUF_SMALL, BUF_COUNT };
 
 struct bd_network {
     const bd_model *m;
-    int in_h, in_w, output_stride;
-    int stem_h, stem_w, stem_pad_top, stem_pad_left;
-    block_plan blocks[MNV2_BLOCKS];
-    int feat_h, feat_w;                 /* backbone output = logits size */
+    bd_net_plan plan;                   /* every layer's size, stride, dilation, padding */
     bd_arena arena;
     int buf[BUF_COUNT];                 /* arena handles */
 };
+
+int network_nominal_stride(int block) { return mnv2_blocks[block].stride; }
 
 /* TensorFlow SAME padding for a 3x3 kernel with the given stride and dilation: the output
  * is ceil(in / stride); the padding needed to produce it is split with the smaller half on
  * top/left (so stride 2 on an even size pads 0 before and 1 after, on an odd size 1 and 1),
  * and a dilated stride-1 conv pads `dilation` on each side. */
-static void same_3x3(int in, int stride, int dilation, int *out, int *pad_before)
+static void same_3x3(int in, int stride, int dilation, int *out, int *pad_before,
+                     int *pad_after)
 {
     int extent = 2 * dilation + 1;
     *out = (in + stride - 1) / stride;
     int total = (*out - 1) * stride + extent - in;
-    *pad_before = total > 0 ? total / 2 : 0;
+    if (total < 0)
+        total = 0;
+    *pad_before = total / 2;
+    *pad_after = total - total / 2;
 }
 
 static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
@@ -122,6 +119,52 @@ static int check_model(const bd_model *m, char *err, size_t errlen)
     return 0;
 }
 
+/* The geometry of every layer for an in_h x in_w input at the given output stride.
+ * Output stride: the backbone would shrink the image 32x; once the running stride reaches
+ * the output stride, each further stride becomes 1 and multiplies the dilation of the blocks
+ * after it. The model must have passed check_model (network_new) or model_load. */
+void network_plan(const bd_model *m, int in_h, int in_w, int output_stride, bd_net_plan *p)
+{
+    p->in_h = in_h;
+    p->in_w = in_w;
+    p->cin = m->stem.cin;
+    p->output_stride = output_stride;
+    p->stem_cout = m->stem.cout;
+    same_3x3(in_h, 2, 1, &p->stem_h, &p->stem_pad_top, &p->stem_pad_bottom);
+    same_3x3(in_w, 2, 1, &p->stem_w, &p->stem_pad_left, &p->stem_pad_right);
+
+    int h = p->stem_h, w = p->stem_w, c = m->stem.cout;
+    int current_stride = 2, rate = 1;
+    for (int i = 0; i < MNV2_BLOCKS; i++) {
+        const bd_block *b = &m->blocks[i];
+        bd_block_plan *bp = &p->b[i];
+        int s = mnv2_blocks[i].stride;
+        if (current_stride == output_stride) {   /* at the output stride: dilate instead */
+            bp->stride = 1;
+            bp->dilation = rate;
+            rate *= s;
+        } else {
+            bp->stride = s;
+            bp->dilation = 1;
+            current_stride *= s;
+        }
+        bp->in_h = h;
+        bp->in_w = w;
+        same_3x3(h, bp->stride, bp->dilation, &bp->out_h, &bp->pad_top, &bp->pad_bottom);
+        same_3x3(w, bp->stride, bp->dilation, &bp->out_w, &bp->pad_left, &bp->pad_right);
+        bp->cin = c;
+        bp->cexp = b->depthwise.cin;
+        bp->cout = b->project.cout;
+        bp->residual = bp->stride == 1 && bp->cout == c;
+        h = bp->out_h;
+        w = bp->out_w;
+        c = bp->cout;
+    }
+    p->feat_h = h;
+    p->feat_w = w;
+    p->feat_c = c;
+}
+
 bd_network *network_new(const bd_model *m, int in_h, int in_w, int output_stride,
                         char *err, size_t errlen)
 {
@@ -141,47 +184,20 @@ bd_network *network_new(const bd_model *m, int in_h, int in_w, int output_stride
         return NULL;
     }
     n->m = m;
-    n->in_h = in_h;
-    n->in_w = in_w;
-    n->output_stride = output_stride;
+    bd_net_plan *p = &n->plan;
+    network_plan(m, in_h, in_w, output_stride, p);
 
-    /* Walk the layers once to get every size; track the largest buffer of each kind. */
-    size_t ping = 0, expanded = (size_t)in_h * in_w * m->stem.cin, depthwise = 0;
-    same_3x3(in_h, 2, 1, &n->stem_h, &n->stem_pad_top);
-    same_3x3(in_w, 2, 1, &n->stem_w, &n->stem_pad_left);
-    ping = (size_t)n->stem_h * n->stem_w * m->stem.cout;
-
-    int h = n->stem_h, w = n->stem_w, c = m->stem.cout;
-    int current_stride = 2, rate = 1;
+    /* The largest buffer of each kind over the layers. */
+    size_t ping = (size_t)p->stem_h * p->stem_w * p->stem_cout;
+    size_t expanded = (size_t)in_h * in_w * p->cin, depthwise = 0;
     for (int i = 0; i < MNV2_BLOCKS; i++) {
-        const bd_block *b = &m->blocks[i];
-        block_plan *p = &n->blocks[i];
-        int s = mnv2_blocks[i].stride;
-        if (current_stride == output_stride) {   /* at the output stride: dilate instead */
-            p->stride = 1;
-            p->dilation = rate;
-            rate *= s;
-        } else {
-            p->stride = s;
-            p->dilation = 1;
-            current_stride *= s;
-        }
-        p->in_h = h;
-        p->in_w = w;
-        same_3x3(h, p->stride, p->dilation, &p->out_h, &p->pad_top);
-        same_3x3(w, p->stride, p->dilation, &p->out_w, &p->pad_left);
-        p->residual = p->stride == 1 && b->project.cout == c;
-        int cexp = b->depthwise.cin;
-        if (b->has_expand)
-            expanded = max_sz(expanded, (size_t)h * w * cexp);
-        depthwise = max_sz(depthwise, (size_t)p->out_h * p->out_w * cexp);
-        h = p->out_h;
-        w = p->out_w;
-        c = b->project.cout;
-        ping = max_sz(ping, (size_t)h * w * c);
+        const bd_block_plan *bp = &p->b[i];
+        if (m->blocks[i].has_expand)
+            expanded = max_sz(expanded, (size_t)bp->in_h * bp->in_w * bp->cexp);
+        depthwise = max_sz(depthwise, (size_t)bp->out_h * bp->out_w * bp->cexp);
+        ping = max_sz(ping, (size_t)bp->out_h * bp->out_w * bp->cout);
     }
-    n->feat_h = h;
-    n->feat_w = w;
+    int h = p->feat_h, w = p->feat_w, c = p->feat_c;
     expanded = max_sz(expanded, (size_t)h * w * m->aspp0.cout);
     depthwise = max_sz(depthwise, (size_t)h * w * m->concat_projection.cout);
     size_t small = (size_t)c + m->image_pooling.cout + m->concat_projection.cout;
@@ -217,14 +233,16 @@ static float *buffer(const bd_network *n, int which)
 
 float *network_input(bd_network *n) { return buffer(n, BUF_EXPANDED); }
 size_t network_arena_bytes(const bd_network *n) { return arena_bytes(&n->arena); }
-int network_input_h(const bd_network *n) { return n->in_h; }
-int network_input_w(const bd_network *n) { return n->in_w; }
-int network_output_stride(const bd_network *n) { return n->output_stride; }
+int network_input_h(const bd_network *n) { return n->plan.in_h; }
+int network_input_w(const bd_network *n) { return n->plan.in_w; }
+int network_output_stride(const bd_network *n) { return n->plan.output_stride; }
+
+const bd_net_plan *network_get_plan(const bd_network *n) { return &n->plan; }
 
 const float *network_logits(const bd_network *n, int *fh, int *fw, int *classes)
 {
-    *fh = n->feat_h;
-    *fw = n->feat_w;
+    *fh = n->plan.feat_h;
+    *fw = n->plan.feat_w;
     *classes = n->m->num_classes;
     return buffer(n, BUF_LOGITS);
 }
@@ -250,16 +268,17 @@ void network_run(bd_network *n, const bd_kernels *k, bd_layer_observer obs, void
     float *depthwise = buffer(n, BUF_DEPTHWISE);
 
     /* Stem: input (in_h x in_w x 3, held in `expanded`) -> x (stem_h x stem_w x C0). */
-    k->conv3x3s2(expanded, n->in_h, n->in_w, m->stem.cin, x, n->stem_h, n->stem_w,
+    const bd_net_plan *pl = &n->plan;
+    k->conv3x3s2(expanded, pl->in_h, pl->in_w, m->stem.cin, x, pl->stem_h, pl->stem_w,
                  m->stem.cout, m->stem.weight, m->stem.bias,
-                 n->stem_pad_top, n->stem_pad_left, BD_ACT_RELU6);
-    observe(obs, ctx, "MobilenetV2/Conv", NULL, x, n->stem_h, n->stem_w, m->stem.cout);
+                 pl->stem_pad_top, pl->stem_pad_left, BD_ACT_RELU6);
+    observe(obs, ctx, "MobilenetV2/Conv", NULL, x, pl->stem_h, pl->stem_w, m->stem.cout);
 
     /* Backbone: 17 inverted residual blocks, x -> y, then swap. */
     int c = m->stem.cout;
     for (int i = 0; i < MNV2_BLOCKS; i++) {
         const bd_block *b = &m->blocks[i];
-        const block_plan *p = &n->blocks[i];
+        const bd_block_plan *p = &pl->b[i];
         const char *scope = mnv2_blocks[i].scope;
         int cexp = b->depthwise.cin, cout = b->project.cout;
 
@@ -284,7 +303,7 @@ void network_run(bd_network *n, const bd_kernels *k, bd_layer_observer obs, void
     }
 
     /* Head. fh x fw x c features in x. */
-    int fh = n->feat_h, fw = n->feat_w, hw = fh * fw;
+    int fh = pl->feat_h, fw = pl->feat_w, hw = fh * fw;
     int cpool = m->image_pooling.cout, caspp = m->aspp0.cout, cproj = m->concat_projection.cout;
     float *pooled = buffer(n, BUF_SMALL);              /* [c] */
     float *pool_feat = pooled + c;                     /* [cpool] */

@@ -27,6 +27,31 @@ typedef void (*bd_layer_observer)(void *ctx, const char *name, const float *t,
 
 typedef struct bd_network bd_network;
 
+/* The geometry of one forward pass (network_plan): sizes, strides after the output-stride
+ * rule, dilations and TensorFlow SAME padding of every layer. The benchmarks and the XNNPACK
+ * peer build their layers from it, so the network's shapes are written down only here. */
+typedef struct bd_block_plan {
+    int in_h, in_w, out_h, out_w;   /* spatial size in and out of the depthwise conv */
+    int stride, dilation;
+    int pad_top, pad_left, pad_bottom, pad_right;
+    int cin, cexp, cout;            /* block input, expanded (= depthwise), output channels */
+    int residual;                   /* the block adds its input to the project output */
+} bd_block_plan;
+
+typedef struct bd_net_plan {
+    int in_h, in_w, cin, output_stride;
+    int stem_h, stem_w, stem_cout;
+    int stem_pad_top, stem_pad_left, stem_pad_bottom, stem_pad_right;
+    bd_block_plan b[MNV2_BLOCKS];
+    int feat_h, feat_w, feat_c;     /* backbone output = logits size */
+} bd_net_plan;
+
+/* Fill p for an in_h x in_w input at output stride 8 or 16 (no allocation; the model must
+ * be one model_load accepted). */
+void network_plan(const bd_model *m, int in_h, int in_w, int output_stride, bd_net_plan *p);
+/* MobileNetV2's nominal depthwise stride of block i (0..16), before the output-stride rule. */
+int network_nominal_stride(int block);
+
 /* Plan the network for an in_h x in_w input at output stride 8 or 16 and allocate its
  * arena. NULL with a one-line message in err if the sizes, stride or model are unusable or
  * memory runs out. The model must outlive the network. */
@@ -47,5 +72,6 @@ size_t network_arena_bytes(const bd_network *n);
 int network_input_h(const bd_network *n);
 int network_input_w(const bd_network *n);
 int network_output_stride(const bd_network *n);
+const bd_net_plan *network_get_plan(const bd_network *n);
 
 #endif
