@@ -181,6 +181,31 @@ peer "$D10" 16 no "depth 1.0"
 peer "$D10" 8 no "depth 1.0"
 md ""
 
+# ------------------------------------------------------------------ fusion ----------
+say "fused early blocks vs layer by layer (alternating runs)"
+md "## Fused early blocks vs layer by layer (bench/alternate.py)"
+md ""
+md "src/network.c runs the blocks whose expanded tensor is too big for the caches (the stem and blocks 0-3 at 513x513) fused: each thread walks its rows in bands that stay in L2 (bit-identical results). \`BACKDROP_FUSE=none\` runs every layer on its own, as in the per-layer tables below. Same binary, alternating runs; ratio = fused / layer by layer (below 1: fusion pays)."
+md ""
+md "| weights | OS | threads | fused ms | layer by layer ms | ratio |"
+md "|---|---:|---:|---:|---:|---:|"
+for cfg in "$D10 16" "$D05 8"; do
+    set -- $cfg
+    w=$1; os=$2
+    [ -f "$w" ] || continue
+    for t in 1 $THREADS; do
+        log="$LOGS/fusion_$(basename "$w" .bdw)_os${os}_t$t.txt"
+        "$PYTHON" bench/alternate.py --runs "$RUNS" \
+            "fused=$BIN bench --model $w --os $os --threads $t --serve" \
+            "layered=env BACKDROP_FUSE=none $BIN bench --model $w --os $os --threads $t --serve" \
+            >"$log" 2>&1 || say "alternate.py failed: see $log"
+        f=$(sed -n 's/^alt fused median_ms=\([^ ]*\).*/\1/p' "$log")
+        l=$(sed -n 's/^alt layered median_ms=\([^ ]*\).*/\1/p' "$log")
+        md "| $(basename "$w") | $os | $t | ${f:--} | ${l:--} | $(ratio "$f" "$l") |"
+    done
+done
+md ""
+
 # ------------------------------------------------------------------ targets ---------
 md "## Targets"
 md ""

@@ -67,6 +67,14 @@ void network_run(bd_network *n, const bd_kernels *k, bd_layer_observer observer,
 /* The logits of the last run: fh x fw x num_classes, NHWC, valid until the next run. */
 const float *network_logits(const bd_network *n, int *fh, int *fw, int *classes);
 
+/* Which blocks an unobserved run computes fused, band by band, instead of layer by layer
+ * (see network.c: the results are bit-identical, only the memory traffic differs). AUTO, the
+ * default, fuses the blocks whose expanded tensor is too big for the caches; the environment
+ * variable BACKDROP_FUSE=none|all sets the default of new networks, for benchmarks. Observed
+ * runs always go layer by layer, so the observer sees every layer's tensor. */
+typedef enum { BD_FUSE_AUTO = 0, BD_FUSE_NONE, BD_FUSE_ALL } bd_fusion;
+void network_set_fusion(bd_network *n, bd_fusion mode);
+
 /* Bytes of activation memory the arena holds (the peak: nothing else is allocated). */
 size_t network_arena_bytes(const bd_network *n);
 int network_input_h(const bd_network *n);

@@ -324,6 +324,13 @@ static void run_image(const char *shared, const char *model_id, const bd_model *
         free(gin);
     }
 
+    size_t in_bytes = (size_t)size * size * 3 * sizeof(float);
+    float *input_copy = malloc(in_bytes);
+    CHECK(input_copy != NULL, "out of memory");
+    if (!input_copy)
+        return;
+    memcpy(input_copy, input, in_bytes);
+
     golden_layers g = {0};
     snprintf(path, sizeof path, "%s/layers.tsv", dir);
     CHECK(load_layers(path, &g) == 0 && g.n > 0, "%s: missing or empty", path);
@@ -352,6 +359,31 @@ static void run_image(const char *shared, const char *model_id, const bd_model *
               maxerr, LOGITS_TOL);
     }
     free(gl);
+
+    /* Again without an observer, with every block fused (the bands at dilation 2 and 4 too),
+     * then with the production schedule, which fuses only the big early blocks, band by band
+     * (src/network.c). Same arithmetic per element as layer by layer, so the logits must be
+     * bit-identical to the observed run's; the labels below come from the production run. */
+    float *layered = malloc(nl * sizeof(float));
+    CHECK(layered != NULL, "out of memory");
+    static const bd_fusion modes[2] = {BD_FUSE_ALL, BD_FUSE_AUTO};
+    static const char *mode_name[2] = {"every block fused", "production (auto) fusion"};
+    for (int mi = 0; layered && mi < 2; mi++) {
+        if (mi == 0)
+            memcpy(layered, logits, nl * sizeof(float));
+        network_set_fusion(net, modes[mi]);
+        memcpy(network_input(net), input_copy, in_bytes);
+        network_run(net, k, NULL, NULL);
+        network_set_fusion(net, BD_FUSE_AUTO);
+        logits = network_logits(net, &fh, &fw, &nc);
+        size_t differ = 0;
+        for (size_t i = 0; i < nl; i++)
+            differ += memcmp(&logits[i], &layered[i], sizeof(float)) != 0;
+        CHECK(differ == 0, "%s/%s: %s: %zu of %zu logits differ from the layer-by-layer run",
+              model_id, stem, mode_name[mi], differ, nl);
+    }
+    free(layered);
+    free(input_copy);
 
     int lw, lh, rlw, rlh;
     snprintf(path, sizeof path, "%s/labels.png", dir);

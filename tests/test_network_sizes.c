@@ -8,7 +8,10 @@
  *   - results are sane: labels in range, the mask is a probability, the masks of a class set
  *     and of its complement add up to 1, and the labels equal the argmax of the per-class
  *     masks wherever the winner is clear;
- *   - the scalar kernels give identical logits with 1 and 2 threads.
+ *   - the scalar kernels give identical logits with 1 and 2 threads;
+ *   - fusing blocks (network_set_fusion: none, auto, all) changes no bit of the logits, at
+ *     tiny, odd and non-square network inputs, both output strides and 1 to 3 threads (more
+ *     threads than rows of some maps).
  * Uses the fastest kernels this CPU has. Weights from weights/ or $BACKDROP_WEIGHTS_DIR.
  */
 #include <math.h>
@@ -21,6 +24,7 @@
 
 #include "backdrop.h"
 #include "check.h"
+#include "network.h"
 #include "preprocess.h"
 #include "synth_model.h"
 
@@ -253,6 +257,61 @@ static void thread_determinism(const bd_model *m)
     omp_set_num_threads(omp_get_num_procs());
 }
 
+/* The logits of one unobserved run of m at in_h x in_w, OS os, with the given fusion. */
+static float *fused_logits(const bd_model *m, const bd_kernels *k, int in_h, int in_w, int os,
+                           bd_fusion mode, size_t *n)
+{
+    char err[512];
+    bd_network *net = network_new(m, in_h, in_w, os, err, sizeof err);
+    CHECK(net != NULL, "%s", err);
+    if (!net)
+        return NULL;
+    network_set_fusion(net, mode);
+    float *in = network_input(net);
+    for (size_t i = 0, len = (size_t)in_h * in_w * m->stem.cin; i < len; i++)
+        in[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;   /* fixed noise */
+    network_run(net, k, NULL, NULL);
+    int fh, fw, nc;
+    const float *l = network_logits(net, &fh, &fw, &nc);
+    *n = (size_t)fh * fw * nc;
+    float *copy = malloc(*n * sizeof *copy);
+    if (copy)
+        memcpy(copy, l, *n * sizeof *copy);
+    network_free(net);
+    return copy;
+}
+
+static void fusion_identical(const bd_model *m, const char *name, const int (*sizes)[2],
+                             int nsizes)
+{
+    char err[256];
+    const bd_kernels *k = bd_kernels_select(err, sizeof err);
+    if (!k)
+        return;
+    static const char *mode_name[] = {"auto", "none", "all"};
+    int cases = 0;
+    for (int si = 0; si < nsizes; si++)
+        for (int os = 8; os <= 16; os += 8)
+            for (int t = 1; t <= 3; t++) {
+                omp_set_num_threads(t);
+                size_t n0 = 0, n1 = 0;
+                float *ref = fused_logits(m, k, sizes[si][0], sizes[si][1], os, BD_FUSE_NONE,
+                                          &n0);
+                for (int mode = BD_FUSE_AUTO; ref && mode <= BD_FUSE_ALL; mode += 2) {
+                    float *got = fused_logits(m, k, sizes[si][0], sizes[si][1], os, mode, &n1);
+                    CHECK(got && n1 == n0 && !memcmp(got, ref, n0 * sizeof *ref),
+                          "%s: %dx%d OS%d %d thread(s): fusion %s changes the logits", name,
+                          sizes[si][1], sizes[si][0], os, t, mode_name[mode]);
+                    free(got);
+                    cases++;
+                }
+                free(ref);
+            }
+    omp_set_num_threads(omp_get_num_procs());
+    printf("  %s: fused = layer-by-layer logits, bit for bit, in %d cases (%s kernels)\n", name,
+           cases, k->isa);
+}
+
 int main(void)
 {
     char err[512];
@@ -274,6 +333,8 @@ int main(void)
         model_sizes(tiny, "synthetic tiny model", 2);
         bad_options(tiny);
         thread_determinism(tiny);
+        static const int tiny_sizes[][2] = {{1, 1}, {9, 17}, {33, 65}, {97, 129}, {257, 200}};
+        fusion_identical(tiny, "synthetic tiny model", tiny_sizes, 5);
         model_free(tiny);
     }
 
@@ -293,6 +354,10 @@ int main(void)
         if (!m)
             continue;
         model_sizes(m, files[i], thorough);
+        if (thorough) {
+            static const int real_sizes[][2] = {{65, 129}, {257, 257}};
+            fusion_identical(m, files[i], real_sizes, 2);
+        }
         thorough = 0;
         model_free(m);
     }
