@@ -5,6 +5,8 @@
  *                 [--threads N ...] [--isa NAME ...] [--peak GFLOPS_PER_CORE]
  *                 [--runs N] [--target-ms T] [--clock wall|cpu]
  *
+ * Tables: the --isa ones, else the one $BACKDROP_ISA names (scalar|avx2|avx512|neon), else
+ * every table this CPU supports; a named table that is absent or unsupported is an error.
  * Shapes come from the loaded weights (so depth 0.5's channel counts are the real ones, not
  * make_divisible guesses) and the network's own plan (network_plan), checked first against the layer
  * shapes network_run() reports. Identical shapes within a model and output stride are timed
@@ -377,6 +379,9 @@ int main(int argc, char **argv)
         if (omp_get_max_threads() > 1) o.threads[o.nthreads++] = omp_get_max_threads();
     }
     for (int t = 0; t < o.nthreads; t++) if (o.threads[t] < 1) goto usage;
+    const char *env_isa = getenv("BACKDROP_ISA"); /* no --isa: $BACKDROP_ISA, else all */
+    if (!o.nisa && env_isa && *env_isa)
+        o.isa[o.nisa++] = env_isa;
     if (!o.nisa)
         for (int j = 0; bd_kernels_all[j]; j++)
             if (bd_kernels_supported(bd_kernels_all[j])) o.isa[o.nisa++] = bd_kernels_all[j]->isa;

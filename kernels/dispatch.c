@@ -1,8 +1,12 @@
 /* dispatch.c — which kernel table runs: the list of every table compiled into this binary,
  * whether each can run on this CPU, and the one-time choice (best supported, or the one
  * $BACKDROP_ISA names). On x86 the AVX2 table needs AVX2 + FMA from cpuid *and* the OS
- * saving ymm state (xgetbv); gcc's __builtin_cpu_supports checks both. On aarch64 NEON is
- * part of the base ISA, so the NEON table is always usable there. */
+ * saving ymm state (xgetbv); gcc's __builtin_cpu_supports checks both. The AVX-512 table
+ * needs AVX-512 F, DQ, BW and VL (the Makefile lets the compiler use all four in the
+ * *_avx512.c files) plus AVX2 + FMA (it reuses AVX2 kernels); for the AVX-512 features gcc's
+ * check includes the OS saving the opmask and zmm state (xgetbv bits 5-7). Tables are
+ * listed from worst to best: scalar, avx2, avx512. On aarch64 NEON is part of the base ISA,
+ * so the NEON table is always usable there. */
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +17,9 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 extern const bd_kernels bd_kernels_avx2;
+extern const bd_kernels bd_kernels_avx512;
 #define BD_HAVE_AVX2 1
+#define BD_HAVE_AVX512 1
 #endif
 #if defined(__aarch64__)
 extern const bd_kernels bd_kernels_neon;
@@ -24,6 +30,9 @@ const bd_kernels *const bd_kernels_all[] = {
     &bd_kernels_ref,
 #ifdef BD_HAVE_AVX2
     &bd_kernels_avx2,
+#endif
+#ifdef BD_HAVE_AVX512
+    &bd_kernels_avx512,
 #endif
 #ifdef BD_HAVE_NEON
     &bd_kernels_neon,
@@ -41,6 +50,14 @@ int bd_kernels_supported(const bd_kernels *k)
     if (!strcmp(k->isa, "avx2")) {
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+#endif
+#ifdef BD_HAVE_AVX512
+    if (!strcmp(k->isa, "avx512")) {
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+               __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+               __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     }
 #endif
 #ifdef BD_HAVE_NEON

@@ -1,5 +1,6 @@
 /* kernels_simd.h — private to kernels/: the SIMD kernel functions the per-ISA tables
- * (kernels_avx2.c, kernels_neon.c) point to, and small helpers those files share.
+ * (kernels_avx2.c, kernels_avx512.c, kernels_neon.c) point to, and small helpers those
+ * files share.
  * Each function has exactly the signature and meaning of its bd_*_fn type in kernels.h. */
 #ifndef BACKDROP_KERNELS_SIMD_H
 #define BACKDROP_KERNELS_SIMD_H
@@ -25,6 +26,14 @@
 
 BD_DECLARE_KERNELS(avx2)
 BD_DECLARE_KERNELS(neon)
+
+/* AVX-512 versions exist only of the two hot kernels; the avx512 table reuses the AVX2 and
+ * scalar functions for the rest (see kernels_avx512.c). */
+void dwconv3x3_avx512(const float *in, int h, int w, int c, float *out, int oh, int ow,
+                      const float *weight, const float *bias, int stride, int dilation,
+                      int pad_top, int pad_left, bd_act act);
+void pwconv_avx512(const float *in, int m, int k, float *out, int n, const float *weight,
+                   const float *bias, const float *residual, bd_act act);
 
 /* Split [0, n) into `parts` near-equal contiguous ranges aligned to `unit`; part i gets
  * [*lo, *hi). Used to give each OpenMP thread a static block of rows. */

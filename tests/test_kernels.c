@@ -11,9 +11,15 @@
  *
  * Tables compiled in but not supported by this CPU are reported and skipped.
  * BD_TEST_QUICK=1 (used under qemu by tests/test_neon.sh) keeps every small case but only
- * one in five of the expensive ones, so emulation stays around a minute. */
+ * one in five of the expensive ones, so emulation stays around a minute; BD_TEST_QUICK=2
+ * (Bochs, tests/test_avx512.sh) samples more sparsely still (see keep()).
+ * BD_TEST_ISA=NAME (used under Bochs by tests/test_avx512.sh, where emulation is far slower)
+ * tests only that table, and in it only the kernels that are its own: an entry holding the
+ * same function as an earlier table's (the avx512 table reuses AVX2 and scalar kernels) is
+ * tested with that table, natively, and skipped here. */
 #include <math.h>
 #include <omp.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,21 +94,52 @@ static int compare(const char *what, const float *got, const float *want, const 
     return bad;
 }
 
-/* quick mode: run every cheap case, one in five of the expensive ones */
+/* quick mode: run every cheap case, one in five of the expensive ones. Level 2 (for the
+ * slowest emulators) counts as expensive from 3e4 multiply-adds instead of 3e5, and with 2
+ * threads runs only cases big enough for the kernels to use them (bd_kernel_threads: the
+ * smaller ones take the same one-thread path as in the 1-thread pass). */
+int bd_kernel_threads(double work); /* kernels/dispatch.c */
 static int quick, expensive_seen;
+static int NT;                 /* threads */
 static int keep(double work)
 {
-    if (!quick || work < 3e5)
+    if (quick >= 2 && NT > 1 && bd_kernel_threads(work) < 2)
+        return 0;
+    if (!quick || work < (quick >= 2 ? 3e4 : 3e5))
         return 1;
     return expensive_seen++ % 5 == 0;
 }
 
 static double actabs(double v) { return fabs(v) > 1e-30 ? fabs(v) : 1e-30; }
 
+/* |p[i]| in a new buffer (NULL stays NULL) */
+static float *abs_copy(const float *p, size_t n)
+{
+    if (!p)
+        return NULL;
+    float *a = malloc((n ? n : 1) * sizeof *a);
+    if (!a) {
+        fprintf(stderr, "test_kernels: out of memory\n");
+        exit(1);
+    }
+    for (size_t i = 0; i < n; i++)
+        a[i] = fabsf(p[i]);
+    return a;
+}
+
+/* scale[i] = actabs(s[i]), then frees s and the |.| copies */
+static double *to_scale(float *s, size_t n, float *a0, float *a1, float *a2, float *a3)
+{
+    double *scale = malloc((n + 1) * sizeof *scale);
+    for (size_t i = 0; i < n; i++)
+        scale[i] = actabs(s[i]);
+    free(s); free(a0); free(a1); free(a2); free(a3);
+    return scale;
+}
+
 /* ---------------------------------------------------------------- pwconv --------------- */
 
 static const bd_kernels *K;    /* the table under test */
-static int NT;                 /* threads */
 static long cases;
 
 static void test_pwconv(int m, int k, int n, bd_act act, int with_res, float mag)
@@ -112,16 +149,13 @@ static void test_pwconv(int m, int k, int n, bd_act act, int with_res, float mag
     float *in = rand_buf((size_t)m * k, mag), *w = rand_buf((size_t)k * n, 1.0f);
     float *b = rand_buf(n, mag), *res = with_res ? rand_buf((size_t)m * n, mag) : NULL;
     float *want = poisoned((size_t)m * n), *got = poisoned((size_t)m * n);
-    double *scale = malloc(((size_t)m * n + 1) * sizeof *scale);
-    for (int i = 0; i < m; i++)
-        for (int j = 0; j < n; j++) {
-            double s = fabs(b[j]);
-            for (int p = 0; p < k; p++)
-                s += fabs((double)in[(size_t)i * k + p] * w[(size_t)p * n + j]);
-            if (res)
-                s += fabs(res[(size_t)i * n + j]);
-            scale[(size_t)i * n + j] = actabs(s);
-        }
+    /* the sum of |terms| of each output: the reference on |in|, |w|, |b|, |res| (in float,
+     * accurate enough for a tolerance, and far cheaper under emulation than a double loop) */
+    float *ain = abs_copy(in, (size_t)m * k), *aw = abs_copy(w, (size_t)k * n);
+    float *ab = abs_copy(b, n), *ares = abs_copy(res, (size_t)m * n);
+    float *sum = poisoned((size_t)m * n);
+    bd_kernels_ref.pwconv(ain, m, k, sum, n, aw, ab, ares, BD_ACT_NONE);
+    double *scale = to_scale(sum, (size_t)m * n, ain, aw, ab, ares);
     bd_kernels_ref.pwconv(in, m, k, want, n, w, b, res, act);
     K->pwconv(in, m, k, got, n, w, b, res, act);
     char what[160];
@@ -196,20 +230,11 @@ static void test_dwconv(int h, int w, int c, int s, int d, int padmode, bd_act a
     float *b = rand_buf(c, mag);
     size_t no = (size_t)oh * ow * c;
     float *want = poisoned(no), *got = poisoned(no);
-    double *scale = malloc((no + 1) * sizeof *scale);
-    for (int oy = 0; oy < oh; oy++)
-        for (int ox = 0; ox < ow; ox++)
-            for (int ch = 0; ch < c; ch++) {
-                double sum = fabs(b[ch]);
-                for (int ky = 0; ky < 3; ky++)
-                    for (int kx = 0; kx < 3; kx++) {
-                        int y = s * oy + d * ky - pt, x = s * ox + d * kx - pl;
-                        if (y >= 0 && y < h && x >= 0 && x < w)
-                            sum += fabs((double)in[((size_t)y * w + x) * c + ch] *
-                                        wt[(ky * 3 + kx) * c + ch]);
-                    }
-                scale[((size_t)oy * ow + ox) * c + ch] = actabs(sum);
-            }
+    /* the sum of |terms| of each output: the reference on |in|, |wt|, |b| (as in pwconv) */
+    float *ain = abs_copy(in, (size_t)h * w * c), *awt = abs_copy(wt, (size_t)9 * c);
+    float *ab = abs_copy(b, c), *sum = poisoned(no);
+    bd_kernels_ref.dwconv3x3(ain, h, w, c, sum, oh, ow, awt, ab, s, d, pt, pl, BD_ACT_NONE);
+    double *scale = to_scale(sum, no, ain, awt, ab, NULL);
     bd_kernels_ref.dwconv3x3(in, h, w, c, want, oh, ow, wt, b, s, d, pt, pl, act);
     K->dwconv3x3(in, h, w, c, got, oh, ow, wt, b, s, d, pt, pl, act);
     char what[200];
@@ -473,11 +498,22 @@ static void misc_matrix(void)
 
 /* ---------------------------------------------------------------- main ----------------- */
 
+/* Is entry `f` of table i the same function as in an earlier table? */
+#define SHARED_ENTRY(i, f) shared_entry(i, offsetof(bd_kernels, f))
+static int shared_entry(int i, size_t off)
+{
+    for (int j = 0; j < i; j++)
+        if (!memcmp((const char *)bd_kernels_all[i] + off, (const char *)bd_kernels_all[j] + off,
+                    sizeof(void (*)(void))))
+            return 1;
+    return 0;
+}
+
 int main(void)
 {
     int tested = 0;
     const char *q = getenv("BD_TEST_QUICK");
-    quick = q && *q && strcmp(q, "0");
+    quick = q && *q && strcmp(q, "0") ? (atoi(q) >= 2 ? 2 : 1) : 0;
     /* the dispatcher: always answers, and the forced-scalar choice works */
     char err[256] = "";
     const bd_kernels *sel = bd_kernels_select(err, sizeof err);
@@ -496,6 +532,9 @@ int main(void)
     }
     CHECK(bd_kernels_select(err, sizeof err) == sel, "bd_kernels_select is not cached");
     CHECK(bd_kernels_all[0] == &bd_kernels_ref, "bd_kernels_all must start with the scalar table");
+    const char *only = getenv("BD_TEST_ISA");
+    if (only && !*only)
+        only = NULL;
     for (int i = 0; bd_kernels_all[i]; i++) {
         const bd_kernels *t = bd_kernels_all[i];
         CHECK(t->isa && t->conv3x3s2 && t->dwconv3x3 && t->pwconv && t->avgpool &&
@@ -503,18 +542,39 @@ int main(void)
               "table %s has a NULL entry", t->isa ? t->isa : "?");
         if (t == &bd_kernels_ref)
             continue;
+        if (only && strcmp(t->isa, only)) {
+            printf("%s: not selected by BD_TEST_ISA=%s, not run\n", t->isa, only);
+            continue;
+        }
         if (!bd_kernels_supported(t)) {
             printf("%s: not supported on this CPU, not run\n", t->isa);
             continue;
         }
+        /* BD_TEST_ISA: only the table's own kernels (misc_matrix: all four or none) */
+        const int run_pw = !only || !SHARED_ENTRY(i, pwconv);
+        const int run_dw = !only || !SHARED_ENTRY(i, dwconv3x3);
+        const int run_conv = !only || !SHARED_ENTRY(i, conv3x3s2);
+        const int run_misc = !only || !SHARED_ENTRY(i, avgpool) ||
+                             !SHARED_ENTRY(i, resize_bilinear) ||
+                             !SHARED_ENTRY(i, upsample_argmax) || !SHARED_ENTRY(i, argmax);
+        if (only)
+            printf("%s: BD_TEST_ISA: pwconv %s, dwconv3x3 %s, conv3x3s2 %s, avgpool/resize/"
+                   "upsample_argmax/argmax %s (shared = the same function as an earlier table's, "
+                   "tested with that one)\n", t->isa, run_pw ? "tested" : "shared",
+                   run_dw ? "tested" : "shared", run_conv ? "tested" : "shared",
+                   run_misc ? "tested" : "shared");
         K = t;
         for (NT = 1; NT <= 2; NT++) {
             long before = cases;
             omp_set_num_threads(NT);
-            pwconv_matrix();
-            dwconv_matrix();
-            conv_matrix();
-            misc_matrix();
+            if (run_pw)
+                pwconv_matrix();
+            if (run_dw)
+                dwconv_matrix();
+            if (run_conv)
+                conv_matrix();
+            if (run_misc)
+                misc_matrix();
             printf("%s, %d thread%s: %ld cases\n", t->isa, NT, NT > 1 ? "s" : "", cases - before);
             fflush(stdout);
         }

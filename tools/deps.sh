@@ -3,7 +3,9 @@
 #   sh tools/deps.sh build   what `make` needs: gcc, make, python3, libstb-dev
 #   sh tools/deps.sh test    also what `make test` needs: the aarch64 cross compiler and
 #                            qemu-user (NEON kernels run under emulation), clang + its
-#                            runtime (fuzzing, LeakSanitizer), valgrind
+#                            runtime (fuzzing, LeakSanitizer), valgrind, and Bochs with
+#                            isolinux + xorriso (AVX-512 kernels run in an emulated
+#                            Skylake-X: tests/bochs_run.sh)
 #   sh tools/deps.sh bench   also the peers `make bench` compares against: OpenCV's Python
 #                            module and XNNPACK
 # As root, missing packages are installed with apt-get; otherwise the missing ones are named.
@@ -25,6 +27,14 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
     need_cmd clang clang
     need libclang-rt-14-dev /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
     need_cmd valgrind valgrind
+    # tests/bochs_run.sh: bochs-term only stands for the GUI plugin bochs depends on,
+    # so that apt does not pull in bochs-wx and GTK (the runner uses the rfb display)
+    need_cmd bochs bochs
+    need bochs-term /usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so
+    need bochsbios /usr/share/bochs/BIOS-bochs-latest
+    need_cmd xorriso xorriso
+    need isolinux /usr/lib/ISOLINUX/isolinux.bin
+    need syslinux-common /usr/lib/syslinux/modules/bios/mboot.c32
 fi
 if [ "$want" = bench ]; then
     # the module is cv2.cpython-3XX-<arch>.so: ask Debian's python3 itself
