@@ -12,6 +12,7 @@
 #include <stb/stb_image_write.h>
 
 #include "image_io.h"
+#include "stb_impl.h"
 #include "jpeg_guard.h"
 
 #define MAX_FILE_BYTES (1u << 30)   /* 1 GB: far above any image within the pixel limit */
@@ -57,9 +58,16 @@ int image_load_memory(const uint8_t *buf, size_t len, const char *name, bd_image
                  "megapixels", name, w, h, BD_IMAGE_MAX_DIM, BD_IMAGE_MAX_PIXELS / 1000000);
         return -1;
     }
+    bd_stbi_assert_failures = 0;
     uint8_t *data = stbi_load_from_memory(buf, (int)len, &w, &h, &comp, 3);
     if (!data) {
         snprintf(err, errlen, "%s: cannot decode image (%s)", name, stbi_failure_reason());
+        return -1;
+    }
+    if (bd_stbi_assert_failures) {           /* stb met data it cannot make sense of */
+        stbi_image_free(data);
+        snprintf(err, errlen, "%s: cannot decode image (corrupt data: the decoder's "
+                 "consistency check failed)", name);
         return -1;
     }
     img->w = w;

@@ -27,7 +27,9 @@ static:
 # ------------------------------------------------------------------ sanitizers -----------
 # The whole suite (tests/run_all.sh, as `make test` runs it) against an ASan + UBSan build:
 # any UB aborts (no recover), leaks fail the program (LeakSanitizer). The golden test takes
-# a subset of the images (SAN_GOLDEN_IMAGES). Warnings do not fail this build: the ordinary
+# a subset of the images (SAN_GOLDEN_IMAGES). BD_SANITIZER_PASS=1 tells the tests that run
+# emulated binaries (test_neon, test_avx512, test_static_arm: cross or static builds of
+# their own, never instrumented) to skip: they would repeat `make test` exactly. Warnings do not fail this build: the ordinary
 # one polices them, and gcc's value-range warnings (format-truncation, ...) give false
 # positives on instrumented code.
 SAN_GOLDEN_IMAGES ?= small_rose_70x46,person_astronaut
@@ -36,7 +38,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 # pattern matching libgomp frames would hide leaks made inside our own parallel regions.
 SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:strict_string_checks=1:check_initialization_order=1 \
              UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-             BACKDROP_GOLDEN_IMAGES=$(SAN_GOLDEN_IMAGES)
+             BACKDROP_GOLDEN_IMAGES=$(SAN_GOLDEN_IMAGES) BD_SANITIZER_PASS=1
 
 # Built by a sub-make; the suite then runs outside make, so tests that call make themselves
 # (the cross build of test_neon, ...) do not inherit the sanitizer flags through MAKEFLAGS.

@@ -26,6 +26,10 @@ finish() {
     exit $?
 }
 
+if [ -n "${BD_SANITIZER_PASS:-}" ]; then
+    echo "test_avx512: skipped in make sanitize: its emulated binaries are not sanitizer builds and ran in make test"
+    finish
+fi
 if [ ! -f "$RUNNER" ] || ! command -v bochs >/dev/null 2>&1; then
     echo "test_avx512: $RUNNER or bochs missing (sh tools/deps.sh test): not run"
     finish

@@ -19,6 +19,10 @@ finish() {
     exit $?
 }
 
+if [ -n "${BD_SANITIZER_PASS:-}" ]; then
+    echo "test_neon: skipped in make sanitize: its emulated binaries are not sanitizer builds and ran in make test"
+    finish
+fi
 if ! command -v "${CROSS}gcc" >/dev/null 2>&1 || ! command -v qemu-aarch64 >/dev/null 2>&1; then
     echo "test_neon: ${CROSS}gcc or qemu-aarch64 missing (sh tools/deps.sh test): not run"
     finish
