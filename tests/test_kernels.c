@@ -131,6 +131,10 @@ static float *abs_copy(const float *p, size_t n)
 static double *to_scale(float *s, size_t n, float *a0, float *a1, float *a2, float *a3)
 {
     double *scale = malloc((n + 1) * sizeof *scale);
+    if (!scale) {
+        fprintf(stderr, "test_kernels: out of memory\n");
+        exit(1);
+    }
     for (size_t i = 0; i < n; i++)
         scale[i] = actabs(s[i]);
     free(s); free(a0); free(a1); free(a2); free(a3);
