@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "io/threads.h"
 #include "kernels.h"
 #include "model.h"
 #include "network.h"
@@ -188,6 +189,11 @@ static int parse_args(int argc, char **argv, bench_opts *o)
             i++;
         }
     }
+    if (o->threads > BD_MAX_THREADS) {
+        fprintf(stderr, "backdrop bench: --threads must be 1..%d, not %d\n", BD_MAX_THREADS,
+                o->threads);
+        return -1;
+    }
     if (o->runs < 1 || o->runs > MAX_RUNS || o->threads < 0 ||
         (o->os && o->os != 8 && o->os != 16)) {
         fprintf(stderr, "backdrop bench: need 1 <= --runs <= %d and --os 8 or 16\n", MAX_RUNS);
@@ -219,11 +225,13 @@ int cli_bench(int argc, char **argv)
     bench_opts o = {cli_default_model(), 0, 0, 10, 2, 0, 0, 0, 0};
     if (parse_args(argc, argv, &o))
         return BD_EXIT_USAGE;
-    if (o.threads > 0)
-        omp_set_num_threads(o.threads);
-    int threads = omp_get_max_threads();
-
     char err[512];
+    int threads = bd_threads_start(o.threads, err, sizeof err);
+    if (threads < 0) {
+        fprintf(stderr, "backdrop bench: %s\n", err);
+        return BD_EXIT_FAIL;
+    }
+
     const bd_kernels *k = bd_kernels_select(err, sizeof err);
     if (!k) {
         fprintf(stderr, "backdrop bench: %s\n", err);

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "composite.h"
 #include "image_io.h"
+#include "io/threads.h"
 
 typedef enum { FX_BLUR, FX_REPLACE, FX_GRAY, FX_CUTOUT, FX_MASK } fx_kind;
 
@@ -548,7 +549,11 @@ static int run_effect(fx_kind kind, int argc, char **argv)
     if ((rc = check_outputs(&o, outs)) >= 0) goto done;
 
     char err[512];
-    if (o.threads > 0) omp_set_num_threads(o.threads);
+    if (bd_threads_start(o.threads, err, sizeof err) < 0) {
+        fprintf(stderr, "backdrop %s: %s\n", o.name, err);
+        rc = BD_EXIT_FAIL;
+        goto done;
+    }
     const char *model_path = o.model ? o.model : cli_default_model();
     if (!(m = model_load(model_path, err, sizeof err))) {
         fprintf(stderr, "backdrop %s: %s\n", o.name, err);

@@ -12,6 +12,7 @@
 #include "backdrop.h"
 #include "cli.h"
 #include "image_io.h"
+#include "io/threads.h"
 #include "postprocess.h"
 
 static void usage(FILE *to)
@@ -131,7 +132,8 @@ int cli_labels(int argc, char **argv)
     bd_segmenter *seg = NULL;
     bd_image img = {0};
     uint8_t *labels = NULL, *rgb = NULL;
-    if (!(m = model_load(model_path, err, sizeof err)) ||
+    if (bd_threads_start(threads, err, sizeof err) < 0 ||
+        !(m = model_load(model_path, err, sizeof err)) ||
         image_load(in, &img, err, sizeof err)) {
         fprintf(stderr, "backdrop labels: %s\n", err);
         goto done;

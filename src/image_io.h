@@ -32,6 +32,12 @@ int image_load(const char *path, bd_image *img, char *err, size_t errlen);
 /* The same from memory; name is used in messages. */
 int image_load_memory(const uint8_t *buf, size_t len, const char *name, bd_image *img,
                       char *err, size_t errlen);
+/* The same with flags: BD_LOAD_NO_ORIENT keeps a JPEG's stored pixels (image_load turns
+ * them upright by their EXIF orientation). */
+#define BD_LOAD_NO_ORIENT 1
+int image_load_flags(const char *path, int flags, bd_image *img, char *err, size_t errlen);
+int image_load_memory_flags(const uint8_t *buf, size_t len, const char *name, int flags,
+                            bd_image *img, char *err, size_t errlen);
 void image_free(bd_image *img);
 
 /* Encode by the extension of path: .png, .jpg/.jpeg (quality 95), .bmp, .tga

@@ -26,7 +26,7 @@ typedef struct bdw_tensor {
 } bdw_tensor;
 
 typedef struct bdw_file {
-    char path[512];
+    char *path;                 /* as given (malloc'd) */
     const uint8_t *base;       /* whole file (mmap'd or read) */
     size_t size;
     int mapped;                /* 1: munmap on close, 0: free */

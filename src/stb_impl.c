@@ -35,3 +35,24 @@ _Thread_local int bd_stbi_assert_failures;
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb/stb_image_write.h>
 #pragma GCC diagnostic pop
+
+/* ---------------------------------------------------------------- one format -------- */
+/* stbi_info_from_memory and stbi_load_from_memory try every format in turn, and each failed
+ * probe overwrites stb's reason: a PNG refused for a 2 GB chunk ends up "Corrupt JPEG" or
+ * "not of any known type". image_io.c knows the format from the magic bytes, so these call
+ * that one format's reader and keep its reason. */
+int bd_stbi_info(bd_image_format fmt, const uint8_t *buf, int len, int *w, int *h, int *comp)
+{
+    stbi__context s;
+    stbi__start_mem(&s, buf, len);
+    switch (fmt) {
+    case BD_FORMAT_PNG: return stbi__png_info(&s, w, h, comp);
+    case BD_FORMAT_JPEG: return stbi__jpeg_info(&s, w, h, comp);
+    case BD_FORMAT_BMP: return stbi__bmp_info(&s, w, h, comp);
+    case BD_FORMAT_TGA:
+        if (stbi__tga_info(&s, w, h, comp)) return 1;
+        return stbi__err("bad header", "Not a supported TGA header");
+    default: return stbi__err("unknown type", "Image not of any known type");
+    }
+}
+

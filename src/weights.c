@@ -498,7 +498,9 @@ bdw_file *weights_open(const char *path, char *err, size_t errlen)
         fail(err, errlen, path, "big-endian hosts are not supported");
         return NULL;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer before fstat could
+     * say it is not a regular file (reads of a regular file never block anyway). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         fail(err, errlen, path, "cannot open: %s", strerror(errno));
         return NULL;
@@ -549,7 +551,10 @@ bdw_file *weights_open(const char *path, char *err, size_t errlen)
         fail(err, errlen, path, "out of memory");
         goto bad;
     }
-    snprintf(f->path, sizeof f->path, "%s", path);
+    if (!(f->path = strdup(path))) {
+        fail(err, errlen, path, "out of memory");
+        goto bad;
+    }
     f->size = (size_t)actual;
     f->version = h.version;
     if (!load_bytes(f, fd, f->size, err, errlen))
@@ -598,6 +603,7 @@ void weights_close(bdw_file *f)
     }
     free(f->meta);
     free(f->tensors);
+    free(f->path);
     free(f);
 }
 
