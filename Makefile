@@ -92,6 +92,15 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(CROSS)ar rcs $@ $^
 
+# Where `make install` puts the weights: compiled into the command line's model search
+# (src/cli/model_path.c). A stamp file rebuilds it when PREFIX changes.
+PREFIX  ?= /usr/local
+DATADIR ?= $(PREFIX)/share/backdrop
+DATADIR_STAMP := $(BUILD)/datadir.txt
+$(shell mkdir -p $(BUILD) && { echo '$(DATADIR)' | cmp -s - $(DATADIR_STAMP) || echo '$(DATADIR)' > $(DATADIR_STAMP); })
+$(BUILD)/src/cli/model_path.o: $(DATADIR_STAMP)
+$(BUILD)/src/cli/model_path.o: ISA_FLAGS := -DBD_DATADIR='"$(DATADIR)"'
+
 # the subcommands, apart from the library, so the tests can link them too
 $(CLI_LIB): $(CLI_OBJ)
 	@rm -f $@

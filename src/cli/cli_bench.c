@@ -216,7 +216,7 @@ static void print_layers(const layer_log *L, double t_start, double flops_total)
 
 int cli_bench(int argc, char **argv)
 {
-    bench_opts o = {cli_default_model(), 0, 0, 10, 2, 0, 0, 0, 0};
+    bench_opts o = {NULL, 0, 0, 10, 2, 0, 0, 0, 0};
     if (parse_args(argc, argv, &o))
         return BD_EXIT_USAGE;
     char err[512];
@@ -231,11 +231,14 @@ int cli_bench(int argc, char **argv)
         fprintf(stderr, "backdrop bench: %s\n", err);
         return BD_EXIT_FAIL;
     }
-    bd_model *m = bd_model_load(o.model, err, sizeof err);
+    char *model_path = cli_model_path(o.model, err, sizeof err);
+    bd_model *m = model_path ? bd_model_load(model_path, err, sizeof err) : NULL;
     if (!m) {
         fprintf(stderr, "backdrop bench: %s\n", err);
+        free(model_path);
         return BD_EXIT_FAIL;
     }
+    o.model = model_path;
     int os = o.os ? o.os : m->export_output_stride;
     int size = o.size ? o.size : m->input_size;
     bd_network *net = bd_network_new(m, size, size, os, err, sizeof err);
@@ -249,6 +252,7 @@ int cli_bench(int argc, char **argv)
         free(L);
         bd_network_free(net);
         bd_model_free(m);
+        free(model_path);
         return BD_EXIT_FAIL;
     }
     size_t in_bytes = (size_t)size * size * 3 * sizeof *input;
@@ -322,5 +326,6 @@ int cli_bench(int argc, char **argv)
     free(L);
     bd_network_free(net);
     bd_model_free(m);
+    free(model_path);
     return n > 0 ? BD_EXIT_OK : BD_EXIT_FAIL;
 }

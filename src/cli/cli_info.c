@@ -4,6 +4,7 @@
  * bd_model_load(), so this also tells whether the engine accepts the file. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -15,8 +16,8 @@ static void usage(FILE *to)
 {
     fprintf(to, "usage: backdrop info [FILE]\n"
                 "  Print a weights file's metadata, block channels and tensors.\n"
-                "  FILE defaults to $BACKDROP_MODEL, else %s.\n",
-            "weights/deeplabv3_mnv2_pascal.bdw");
+                "  FILE defaults to %s.\n",
+            cli_default_model());
 }
 
 static void print_meta(const bd_model *m)
@@ -124,10 +125,10 @@ int cli_info(int argc, char **argv)
         }
         path = argv[i];
     }
-    if (!path)
-        path = cli_default_model();
-    char err[512];
-    bd_model *m = bd_model_load(path, err, sizeof err);
+    static char err[CLI_ERRLEN];
+    char *found = cli_model_path(path, err, sizeof err);
+    bd_model *m = found ? bd_model_load(found, err, sizeof err) : NULL;
+    free(found);
     if (!m) {
         fprintf(stderr, "backdrop: %s\n", err);
         return BD_EXIT_FAIL;

@@ -54,7 +54,7 @@ static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 
 int cli_labels(int argc, char **argv)
 {
-    const char *in = NULL, *out = NULL, *model_path = cli_default_model();
+    const char *in = NULL, *out = NULL, *model_given = NULL;
     int os = 0, threads = 0, input_size = 0, palette = 0, timing = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -74,7 +74,7 @@ int cli_labels(int argc, char **argv)
                 fprintf(stderr, "backdrop labels: --model needs a file name\n");
                 return BD_EXIT_USAGE;
             }
-            model_path = val;
+            model_given = val;
             i++;
         } else if (!strcmp(a, "--os")) {
             if (!val || (strcmp(val, "8") && strcmp(val, "16"))) {
@@ -119,14 +119,21 @@ int cli_labels(int argc, char **argv)
                 ".tga\n", out);
         return BD_EXIT_USAGE;
     }
-    struct stat st_in, st_out;          /* the atomic write would replace the photo */
-    if (!strcmp(in, out) || (stat(in, &st_in) == 0 && stat(out, &st_out) == 0 &&
-                             st_in.st_dev == st_out.st_dev && st_in.st_ino == st_out.st_ino)) {
-        fprintf(stderr, "backdrop labels: %s: the output would overwrite the input\n", out);
-        return BD_EXIT_USAGE;
+    static char err[CLI_ERRLEN];
+    char *model_path = cli_model_path(model_given, err, sizeof err);
+    if (!model_path) {
+        fprintf(stderr, "backdrop labels: %s\n", err);
+        return BD_EXIT_FAIL;
+    }
+    /* the atomic write would replace the photo or the weights */
+    const char *reads[2] = {in, model_path}, *what[2] = {"the input", "the weights file"};
+    int c = cli_check_output(out, reads, what, 2, err, sizeof err);
+    if (c) {
+        fprintf(stderr, "backdrop labels: %s\n", err);
+        free(model_path);
+        return c;
     }
 
-    char err[512];
     int rc = BD_EXIT_FAIL;
     bd_model *m = NULL;
     bd_segmenter *seg = NULL;
@@ -183,6 +190,7 @@ int cli_labels(int argc, char **argv)
                 info.arena_bytes / 1048576.0);
     rc = BD_EXIT_OK;
 done:
+    free(model_path);
     free(labels);
     free(rgb);
     bd_image_free(&img);

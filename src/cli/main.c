@@ -46,7 +46,8 @@ static int finish(int rc)
 
 int main(int argc, char **argv)
 {
-    bd_threads_cap_env();          /* OMP_NUM_THREADS=100000 would crash libgomp */
+    bd_threads_cap_env();
+    cli_set_argv0(argv[0]);          /* OMP_NUM_THREADS=100000 would crash libgomp */
     if (argc < 2) {
         usage(stderr);
         return BD_EXIT_USAGE;

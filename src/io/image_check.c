@@ -12,6 +12,7 @@
  *     N bytes, and maps pixel value v to the v-th stored entry): the copy gets N black
  *     entries in front, so entry v is where the file means it. stb ignores the
  *     right-to-left bit: *mirror tells the caller to flip the rows.
+ *   - A PNG chunk longer than the rest of the file is named (stb says "Corrupt PNG").
  *   - JPEG variants stb cannot decode (12-bit, lossless, hierarchical, arithmetic-coded)
  *     and RLE or other compressed BMPs are named instead of "unknown type".
  */
@@ -201,14 +202,26 @@ static void put_be32(uint8_t *p, uint32_t v)
 static int check_png(const uint8_t *b, size_t len, uint8_t **fixed, size_t *fixed_len,
                      char *why, size_t wl)
 {
-    if (len < 33 || memcmp(b + 12, "IHDR", 4) || b[25] != 3) return 0;   /* not paletted */
+    if (len < 33 || memcmp(b + 12, "IHDR", 4)) return 0;     /* stb reports it */
+    const int paletted = b[25] == 3;
     size_t at = 8;
-    while (len - at >= 12) {
+    while (len - at >= 8) {
         const uint32_t n = be32(b + at);
-        if (n > len - at - 12) return 0;            /* stb refuses the chunk */
-        if (!memcmp(b + at + 4, "IDAT", 4)) return 0;   /* no PLTE before the pixels */
-        if (!memcmp(b + at + 4, "PLTE", 4)) {
-            if (n % 3 || n == 0 || n >= 768) return 0;   /* full, or refused by stb */
+        char type[5];
+        for (int i = 0; i < 4; i++) {
+            const uint8_t c = b[at + 4 + i];
+            type[i] = (char)((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ? c : '?');
+        }
+        type[4] = '\0';
+        if (n > len - at - 8 || len - at - 8 - n < 4) {
+            snprintf(why, wl, "truncated PNG: its %s chunk claims %u bytes, %zu are left",
+                     type, n, len - at - 8);
+            free(*fixed);
+            *fixed = NULL;
+            return -1;
+        }
+        if (!memcmp(type, "IEND", 4)) return 0;
+        if (paletted && !memcmp(type, "PLTE", 4) && n % 3 == 0 && n > 0 && n < 768 && !*fixed) {
             uint8_t *c = malloc(len - n + 768);
             if (!c) {
                 snprintf(why, wl, "out of memory");
@@ -221,11 +234,10 @@ static int check_png(const uint8_t *b, size_t len, uint8_t **fixed, size_t *fixe
             memcpy(c + at + 12 + 768, b + at + 12 + n, len - at - 12 - n);
             *fixed = c;
             *fixed_len = len - n + 768;
-            return 0;
         }
         at += 12 + (size_t)n;
     }
-    return 0;
+    return 0;              /* no IEND: stb decodes what IDAT data there is, or refuses */
 }
 
 /* ------------------------------------------------------------------ JPEG ------------ */

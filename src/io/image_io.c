@@ -82,17 +82,23 @@ int bd_image_load_memory_flags(const uint8_t *buf, size_t len, const char *name,
         if (too_big(name, pw, ph, err, errlen))
             return -1;
     }
+    uint8_t *fixed = NULL;
+    size_t fixed_len = 0;
+    int mirror = 0;
     if (!bd_stbi_info(fmt, buf, (int)len, &w, &h, &comp)) {
-        snprintf(err, errlen, "%s: not a supported image (%s)", name, stbi_failure_reason());
+        /* our reading of the header names what stb only calls corrupt or unsupported */
+        if (bd_image_check(buf, len, fmt, &fixed, &fixed_len, &mirror, why, sizeof why))
+            snprintf(err, errlen, "%s: %s", name, why);
+        else
+            snprintf(err, errlen, "%s: not a supported image (%s)", name,
+                     stbi_failure_reason());
+        free(fixed);
         return -1;
     }
     if (fmt == BD_FORMAT_BMP && h < 0)           /* top-down rows */
         h = -h;
     if (too_big(name, w, h, err, errlen))
         return -1;
-    uint8_t *fixed = NULL;
-    size_t fixed_len = 0;
-    int mirror = 0;
     if (bd_image_check(buf, len, fmt, &fixed, &fixed_len, &mirror, why, sizeof why)) {
         snprintf(err, errlen, "%s: %s", name, why);
         return -1;
@@ -255,9 +261,11 @@ static char *temp_name(const char *path)
     return t;
 }
 
-/* While a temporary file exists, a fatal signal (SIGTERM, SIGINT, SIGHUP, SIGXFSZ when a
- * ulimit -f is reached, SIGPIPE) removes it before the process dies of that signal. One
- * write at a time per process (the CLI writes its outputs one after the other). */
+/* While a temporary file exists, a fatal signal (SIGTERM, SIGINT, SIGHUP, SIGQUIT,
+ * SIGPIPE) removes it before the process dies of that signal. SIGXFSZ (a ulimit -f
+ * reached) is ignored meanwhile, so the write fails with EFBIG and the error path removes
+ * the file and says "File too large". One write at a time per process (the CLI writes its
+ * outputs one after the other). */
 static const int fatal_signals[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGXFSZ, SIGPIPE};
 #define NFATAL (sizeof fatal_signals / sizeof fatal_signals[0])
 static char *volatile current_temp;
@@ -276,12 +284,13 @@ static void guard_temp(char *tmp)
     current_temp = tmp;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = remove_temp_and_die;
     sigemptyset(&sa.sa_mask);
     for (size_t i = 0; i < NFATAL; i++) {
         sigaction(fatal_signals[i], NULL, &saved_actions[i]);
-        if (saved_actions[i].sa_handler != SIG_IGN)   /* ignored: the write just fails */
-            sigaction(fatal_signals[i], &sa, NULL);
+        if (saved_actions[i].sa_handler == SIG_IGN)   /* ignored: the write just fails */
+            continue;
+        sa.sa_handler = fatal_signals[i] == SIGXFSZ ? SIG_IGN : remove_temp_and_die;
+        sigaction(fatal_signals[i], &sa, NULL);
     }
 }
 
