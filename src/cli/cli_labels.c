@@ -19,7 +19,7 @@ static void usage(FILE *to)
 {
     fprintf(to,
         "usage: backdrop labels IN -o OUT.png [--model FILE] [--os 8|16] [--palette]\n"
-        "                       [--threads N] [--input-size N] [--time]\n"
+        "                       [--threads N] [--input-size N] [--no-orient] [--time]\n"
         "       (backdrop segment ... is the same command)\n"
         "\n"
         "Segments the photo IN (PNG, JPEG, BMP, TGA, ...) and writes the class of every pixel,\n"
@@ -29,6 +29,7 @@ static void usage(FILE *to)
         "  --model FILE       weights file (default %s)\n"
         "  --os 8|16          output stride: 8 is finer and ~3x slower (default: the model's)\n"
         "  --palette          colour the classes with the PASCAL VOC palette (RGB)\n"
+        "  --no-orient        keep a JPEG's stored pixels (default: upright by its EXIF)\n"
         "  --threads N        CPU threads (default: all)\n"
         "  --input-size N     network input side, 17..4097 (default: the model's, 513)\n"
         "  --time             print timings and the activation memory to stderr\n"
@@ -55,7 +56,7 @@ static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 int cli_labels(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL, *model_given = NULL;
-    int os = 0, threads = 0, input_size = 0, palette = 0, timing = 0;
+    int os = 0, threads = 0, input_size = 0, palette = 0, timing = 0, load_flags = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -92,6 +93,8 @@ int cli_labels(int argc, char **argv)
             if (parse_int(a, val, 17, 4097, &input_size))
                 return BD_EXIT_USAGE;
             i++;
+        } else if (!strcmp(a, "--no-orient")) {
+            load_flags |= BD_LOAD_NO_ORIENT;
         } else if (!strcmp(a, "--palette")) {
             palette = 1;
         } else if (!strcmp(a, "--time")) {
@@ -141,7 +144,7 @@ int cli_labels(int argc, char **argv)
     uint8_t *labels = NULL, *rgb = NULL;
     if (bd_threads_start(threads, err, sizeof err) < 0 ||
         !(m = bd_model_load(model_path, err, sizeof err)) ||
-        bd_image_load(in, &img, err, sizeof err)) {
+        bd_image_load_flags(in, load_flags, &img, err, sizeof err)) {
         fprintf(stderr, "backdrop labels: %s\n", err);
         goto done;
     }

@@ -16,6 +16,7 @@
 #include "io/stb_impl.h"
 #include "io/jpeg_guard.h"
 #include "io/image_check.h"
+#include "io/exif.h"
 
 #define MAX_FILE_BYTES (1u << 30)   /* 1 GB: far above any image within the pixel limit */
 
@@ -119,11 +120,16 @@ int bd_image_load_memory_flags(const uint8_t *buf, size_t len, const char *name,
     }
     if (mirror)
         mirror_rows(data, w, h, 3);
+    if (fmt == BD_FORMAT_JPEG && !(flags & BD_LOAD_NO_ORIENT) &&
+        bd_exif_apply(&data, &w, &h, 3, bd_exif_orientation(buf, len))) {
+        stbi_image_free(data);
+        snprintf(err, errlen, "%s: out of memory turning the image upright", name);
+        return -1;
+    }
     img->w = w;
     img->h = h;
     img->channels = 3;
     img->data = data;
-    (void)flags;
     return 0;
 }
 

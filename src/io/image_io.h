@@ -26,7 +26,8 @@ typedef struct bd_image {
 } bd_image;
 
 /* Decode a file into 8-bit RGB: grey is replicated to 3 channels, alpha dropped (not
- * composited), 16-bit samples reduced to 8; EXIF orientation is ignored. Returns 0, or -1
+ * composited), 16-bit samples reduced to 8; a JPEG is turned upright by its EXIF
+ * orientation (io/exif.h). Returns 0, or -1
  * with a message like "photo.jpg: not a supported image (bad Huffman code)". */
 int bd_image_load(const char *path, bd_image *img, char *err, size_t errlen);
 /* The same from memory; name is used in messages. */
