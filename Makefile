@@ -85,7 +85,9 @@ deps:
 deps-test:
 	@sh tools/deps.sh test
 
-$(BIN): $(BUILD)/src/cli/main.o $(CLI_LIB) $(LIB)
+# EMBED=weights/X.bdw links that weights file into the binary (tests/hardening.mk)
+EMBED_OBJ := $(if $(EMBED),$(BUILD)/embed/weights.o)
+$(BIN): $(BUILD)/src/cli/main.o $(CLI_LIB) $(LIB) $(EMBED_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(LIB): $(LIB_OBJ)

@@ -16,10 +16,17 @@
 #define BD_MODEL_NAME "deeplabv3_mnv2_pascal.bdw"
 /* For help texts: $BACKDROP_MODEL if set, else a description of the search. */
 const char *cli_default_model(void);
-/* The weights file to use: given (--model) or $BACKDROP_MODEL as they are, else the first
- * of <exe dir>/weights/, <exe dir>/../share/backdrop/, the installed data dir, ./weights/
+/* The weights file to use: given (--model) or $BACKDROP_MODEL as they are, else the
+ * weights embedded in the executable (CLI_EMBEDDED), else the first of <exe dir>/weights/, <exe dir>/../share/backdrop/, the installed data dir, ./weights/
  * that holds BD_MODEL_NAME. malloc'd; NULL with a one-line message in err if none. */
 char *cli_model_path(const char *given, char *err, size_t errlen);
+/* The path cli_model_path returns for weights linked into the executable (embedded.c). */
+#define CLI_EMBEDDED "(embedded)"
+/* The embedded weights' file name, or NULL if this binary has none. */
+const char *cli_embedded_name(void);
+/* bd_model_load, or bd_model_load_memory for CLI_EMBEDDED. */
+typedef struct bd_model bd_model;
+bd_model *cli_load_model(const char *path, char *err, size_t errlen);
 /* main() passes argv[0], the fallback when /proc/self/exe cannot be read. */
 void cli_set_argv0(const char *argv0);
 

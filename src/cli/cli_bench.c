@@ -216,7 +216,7 @@ int cli_bench(int argc, char **argv)
         return BD_EXIT_FAIL;
     }
     char *model_path = cli_model_path(o.model, err, sizeof err);
-    bd_model *m = model_path ? bd_model_load(model_path, err, sizeof err) : NULL;
+    bd_model *m = model_path ? cli_load_model(model_path, err, sizeof err) : NULL;
     if (!m) {
         fprintf(stderr, "backdrop bench: %s\n", err);
         free(model_path);

@@ -573,7 +573,7 @@ static int run_effect(bd_fx_kind kind, int argc, char **argv)
         rc = BD_EXIT_FAIL;
         goto done;
     }
-    if (!(m = bd_model_load(model_path, err, CLI_ERRLEN))) {
+    if (!(m = cli_load_model(model_path, err, CLI_ERRLEN))) {
         fprintf(stderr, "backdrop %s: %s\n", o.name, err);
         rc = BD_EXIT_FAIL;
         goto done;

@@ -1,7 +1,7 @@
 /* cli_info.c — `backdrop info [FILE]`: what a weights file holds, for people checking a
  * conversion or learning the network: its metadata, the channels of every MobileNetV2 block,
  * the parameter count and each tensor's shape and value range. Loading goes through
- * bd_model_load(), so this also tells whether the engine accepts the file. */
+ * cli_load_model(), so this also tells whether the engine accepts the file. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +24,10 @@ static void print_meta(const bd_model *m)
 {
     const bdw_file *f = m->file;
     char v[256];
+    const char *how = f->mapped == 2 ? "embedded in the executable"
+                      : f->mapped ? "mapped" : "read into memory";
     printf("file              %s (%zu bytes, format version %u, %s)\n", f->path, f->size,
-           f->version, f->mapped ? "mapped" : "read into memory");
+           f->version, how);
     printf("network           %s\n", bd_weights_meta(f, "network", v, sizeof v) ? v : "?");
     printf("source file       %s\n", bd_weights_meta(f, "source_file", v, sizeof v) ? v : "(unknown)");
     printf("source format     %s\n",
@@ -127,7 +129,7 @@ int cli_info(int argc, char **argv)
     }
     static char err[CLI_ERRLEN];
     char *found = cli_model_path(path, err, sizeof err);
-    bd_model *m = found ? bd_model_load(found, err, sizeof err) : NULL;
+    bd_model *m = found ? cli_load_model(found, err, sizeof err) : NULL;
     free(found);
     if (!m) {
         fprintf(stderr, "backdrop: %s\n", err);

@@ -143,7 +143,7 @@ int cli_labels(int argc, char **argv)
     bd_image img = {0};
     uint8_t *labels = NULL, *rgb = NULL;
     if (bd_threads_start(threads, err, sizeof err) < 0 ||
-        !(m = bd_model_load(model_path, err, sizeof err)) ||
+        !(m = cli_load_model(model_path, err, sizeof err)) ||
         bd_image_load_flags(in, load_flags, &img, err, sizeof err)) {
         fprintf(stderr, "backdrop labels: %s\n", err);
         goto done;

@@ -3,6 +3,7 @@
  *
  *   1. --model F                              (the caller passes it; used as given)
  *   2. $BACKDROP_MODEL                        (used as given)
+ *   -  the weights linked into the executable (make static EMBED=..., embedded.c)
  *   3. <exe dir>/weights/NAME                 (a source tree: ./backdrop, weights/)
  *   4. <exe dir>/../share/backdrop/NAME       (an installed or unpacked prefix, anywhere)
  *   5. BD_DATADIR/NAME                        (the data dir `make install` wrote,
@@ -84,6 +85,7 @@ char *cli_model_path(const char *given, char *err, size_t errlen)
     if (given) return strdup(given);
     const char *env = getenv("BACKDROP_MODEL");
     if (env && *env) return strdup(env);
+    if (cli_embedded_name()) return strdup(CLI_EMBEDDED);
     char *dir = exe_dir();
     char *cand[4] = {
         dir ? join(dir, "/weights/" BD_MODEL_NAME) : NULL,
