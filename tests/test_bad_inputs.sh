@@ -368,8 +368,12 @@ PYEOF
     fails_line 2 "backdrop blur: --threads must be an integer 1..1024, not '100000' (backdrop blur --help)" \
         "blur --threads 100000" -- $FX "$T/in/one.png" -o "$OUT" --threads 100000
     # 15a. a thread that cannot be created: one line (libgomp's starts with an empty one)
-    fails_line 1 "backdrop blur: cannot start 64 threads (Resource temporarily unavailable): * could start, try --threads *" \
-        "64 threads under ulimit -v 400000" -- sh -c "ulimit -v 400000; OMP_NUM_THREADS=64 exec $FX '$T/in/one.png' -o '$OUT'"
+    if grep -q "__asan_init" "$BIN" 2>/dev/null; then
+        echo "note: ulimit -v case skipped (ASan reserves terabytes of address space)"
+    else
+        fails_line 1 "backdrop blur: cannot start 64 threads (Resource temporarily unavailable): * could start, try --threads *" \
+            "64 threads under ulimit -v 400000" -- sh -c "ulimit -v 400000; OMP_NUM_THREADS=64 exec $FX '$T/in/one.png' -o '$OUT'"
+    fi
     # 2. palettes stb leaves uninitialised: refused (BMP) or padded with black (PNG)
     fails_line 1 "backdrop blur: $F/palidx.bmp: corrupt BMP: pixel (1,0) is colour 7 of a 2-colour palette" \
         "BMP index past its palette" -- $FX "$F/palidx.bmp" -o "$OUT"

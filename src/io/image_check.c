@@ -251,7 +251,10 @@ static int check_png(const uint8_t *b, size_t len, uint8_t **fixed, size_t *fixe
  * of a scan, the file is truncated. Anything the walk does not understand (an undefined
  * table, an invalid code, a progressive file) ends the walk and is left to stb. */
 
+#define FAST_BITS 9          /* codes up to 9 bits long are looked up in one step */
+
 typedef struct {
+    uint16_t fast[1 << FAST_BITS];   /* next 9 bits -> length << 8 | symbol; 0: longer */
     uint8_t count[17];       /* codes of each length 1..16 */
     uint8_t values[256];
     int32_t maxcode[18];     /* largest code of each length (-1: none), left-aligned use */
@@ -266,13 +269,24 @@ typedef struct {
     int nbits, phantom, stopped, short_data;
 } bits;
 
+/* Canonical Huffman codes: each length's codes follow the previous length's, doubled. */
 static void huff_build(huff *t)
 {
     int32_t code = 0, k = 0;
+    memset(t->fast, 0, sizeof t->fast);
     for (int len = 1; len <= 16; len++) {
         t->delta[len] = k - code;
-        code += t->count[len];
-        k += t->count[len];
+        for (int i = 0; i < t->count[len]; i++, code++, k++) {
+            if (code >= (1 << len)) {              /* more codes than bits: not a table */
+                t->defined = 0;
+                return;
+            }
+            if (len <= FAST_BITS) {             /* every 9-bit string starting with it */
+                const int lo = code << (FAST_BITS - len), n = 1 << (FAST_BITS - len);
+                for (int j = 0; j < n; j++)
+                    t->fast[lo + j] = (uint16_t)(len << 8 | t->values[k]);
+            }
+        }
         t->maxcode[len] = t->count[len] ? code - 1 : -1;
         code <<= 1;
     }
@@ -318,7 +332,12 @@ static uint32_t bits_get(bits *b, int k)
 static int huff_get(bits *b, const huff *t)
 {
     bits_fill(b);
-    for (int len = 1; len <= 16; len++) {
+    const unsigned f = t->fast[b->buf >> (32 - FAST_BITS)];
+    if (f) {
+        bits_get(b, (int)(f >> 8));
+        return (int)(f & 255);
+    }
+    for (int len = FAST_BITS + 1; len <= 16; len++) {
         int32_t code = (int32_t)(b->buf >> (32 - len));
         if (code <= t->maxcode[len]) {
             int v = t->values[(code + t->delta[len]) & 255];
