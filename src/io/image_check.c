@@ -255,6 +255,8 @@ static int check_png(const uint8_t *b, size_t len, uint8_t **fixed, size_t *fixe
 
 typedef struct {
     uint16_t fast[1 << FAST_BITS];   /* next 9 bits -> length << 8 | symbol; 0: longer */
+    uint16_t fast_ac[1 << FAST_BITS];/* an AC code and its extra bits in 9 bits: their
+                                        length << 8 | coefficients to skip (255: EOB) */
     uint8_t count[17];       /* codes of each length 1..16 */
     uint8_t values[256];
     int32_t maxcode[18];     /* largest code of each length (-1: none), left-aligned use */
@@ -265,7 +267,7 @@ typedef struct {
 typedef struct {
     const uint8_t *p;
     size_t n, at;
-    uint32_t buf;
+    uint64_t buf;            /* the next bits, left-aligned */
     int nbits, phantom, stopped, short_data;
 } bits;
 
@@ -290,13 +292,24 @@ static void huff_build(huff *t)
         t->maxcode[len] = t->count[len] ? code - 1 : -1;
         code <<= 1;
     }
+    for (int i = 0; i < 1 << FAST_BITS; i++) {   /* as an AC table: run/size symbols */
+        const unsigned f = t->fast[i], len = f >> 8, rs = f & 255, r = rs >> 4, s = rs & 15;
+        t->fast_ac[i] = 0;
+        if (!f || len + s > FAST_BITS) continue;
+        const unsigned skip = s ? r + 1 : r == 15 ? 16 : 255;
+        t->fast_ac[i] = (uint16_t)((len + s) << 8 | skip);
+    }
     t->defined = 1;
 }
 
-static void bits_fill(bits *b)
+static void bits_refill(bits *b)
 {
-    while (b->nbits <= 24) {
-        uint32_t byte = 0;
+    while (b->nbits <= 56 && !b->stopped && b->at < b->n && b->p[b->at] != 0xFF) {
+        b->buf |= (uint64_t)b->p[b->at++] << (56 - b->nbits);   /* the common case */
+        b->nbits += 8;
+    }
+    while (b->nbits <= 56) {
+        uint64_t byte = 0;
         if (!b->stopped && b->at < b->n) {
             if (b->p[b->at] == 0xFF) {
                 if (b->at + 1 < b->n && b->p[b->at + 1] == 0x00) {
@@ -312,36 +325,47 @@ static void bits_fill(bits *b)
             b->stopped = 1;
         }
         if (b->stopped) b->phantom += 8;
-        b->buf |= byte << (24 - b->nbits);
+        b->buf |= byte << (56 - b->nbits);
         b->nbits += 8;
     }
 }
 
-static uint32_t bits_get(bits *b, int k)
+/* At least 25 bits in buf (zeros past the end of the data, counted in phantom); tops up
+ * to 57 or more, so most calls return at once. */
+static inline void bits_fill(bits *b)
 {
-    if (k == 0) return 0;
-    bits_fill(b);
-    uint32_t v = b->buf >> (32 - k);
+    if (b->nbits <= 24) bits_refill(b);
+}
+
+/* Drops k <= 25 bits that bits_fill has made sure are there. */
+static inline void bits_take(bits *b, int k)
+{
     b->buf <<= k;
     b->nbits -= k;
-    if (b->nbits < b->phantom) b->short_data = 1;
-    return v;
+    if (b->nbits < b->phantom) b->short_data = 1;   /* past the end of the data */
+}
+
+static void bits_skip(bits *b, int k)
+{
+    if (k == 0) return;
+    bits_fill(b);
+    bits_take(b, k);
 }
 
 /* The next symbol, or -1 for a code the table does not have. */
 static int huff_get(bits *b, const huff *t)
 {
     bits_fill(b);
-    const unsigned f = t->fast[b->buf >> (32 - FAST_BITS)];
+    const unsigned f = t->fast[b->buf >> (64 - FAST_BITS)];
     if (f) {
-        bits_get(b, (int)(f >> 8));
+        bits_take(b, (int)(f >> 8));
         return (int)(f & 255);
     }
     for (int len = FAST_BITS + 1; len <= 16; len++) {
-        int32_t code = (int32_t)(b->buf >> (32 - len));
+        int32_t code = (int32_t)(b->buf >> (64 - len));
         if (code <= t->maxcode[len]) {
             int v = t->values[(code + t->delta[len]) & 255];
-            bits_get(b, len);
+            bits_take(b, len);
             return v;
         }
     }
@@ -353,8 +377,16 @@ static int skip_block(bits *b, const huff *dc, const huff *ac)
 {
     int s = huff_get(b, dc);
     if (s < 0 || s > 16) return -1;
-    bits_get(b, s);
+    bits_skip(b, s);
     for (int k = 1; k < 64 && !b->short_data;) {
+        bits_fill(b);
+        const unsigned fa = ac->fast_ac[b->buf >> (64 - FAST_BITS)];
+        if (fa) {                                /* code and extra bits in one step */
+            bits_take(b, (int)(fa >> 8));
+            if ((fa & 255) == 255) break;        /* end of block */
+            k += (int)(fa & 255);
+            continue;
+        }
         int rs = huff_get(b, ac);
         if (rs < 0) return -1;
         int r = rs >> 4, sz = rs & 15;
@@ -362,7 +394,7 @@ static int skip_block(bits *b, const huff *dc, const huff *ac)
             if (r != 15) break;                  /* end of block */
             k += 16;
         } else {
-            bits_get(b, sz);
+            bits_skip(b, sz);
             k += r + 1;
         }
     }
