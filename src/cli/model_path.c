@@ -76,8 +76,10 @@ static int is_file(const char *p)
 const char *cli_default_model(void)
 {
     const char *env = getenv("BACKDROP_MODEL");
-    return env && *env ? env : "the first of <exe dir>/weights/, <exe dir>/../share/backdrop/, "
-                               BD_DATADIR "/, ./weights/ that has " BD_MODEL_NAME;
+    if (env && *env) return env;
+    if (cli_embedded_name()) return "the weights embedded in this executable";
+    return BD_MODEL_NAME " from <exe dir>/weights, <exe dir>/../share/backdrop,\n"
+           "                   " BD_DATADIR " or ./weights";
 }
 
 char *cli_model_path(const char *given, char *err, size_t errlen)
