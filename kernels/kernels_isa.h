@@ -1,5 +1,6 @@
 /* kernels_isa.h — private to kernels/: the SIMD kernel functions the per-ISA tables
- * (tables/table_<isa>.c) point to, and the threading helpers every kernel driver shares. */
+ * (tables/table_<isa>.c) point to, the name each driver (<family>/<op>_body.h) gives its
+ * function per ISA, and the threading helpers every kernel driver shares. */
 #ifndef BACKDROP_KERNELS_ISA_H
 #define BACKDROP_KERNELS_ISA_H
 
