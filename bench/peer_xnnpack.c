@@ -345,7 +345,7 @@ static int check_against_file(xnet *x, const char *input_path, const char *logit
 
 /* ------------------------------------------------------------ main -------------------- */
 
-static double (*clock_ms)(void) = bench_now_ms;
+static double (*clock_ms)(void) = bd_now_ms;
 
 static void print_layers(xnet *x)
 {
