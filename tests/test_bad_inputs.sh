@@ -399,6 +399,15 @@ PYEOF
     else
         echo "note: $JPG missing: JPEG cases skipped"
     fi
+    K=$SHARED/images/people_beach_kites_large.jpg       # has restart markers (DRI)
+    if [ -f "$K" ]; then
+        python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(d[:d.rfind(b"\xff\xd3")] + b"\xff\xd9")' "$K" "$F/cutrst.jpg"
+        fails_line 1 "backdrop blur: $F/cutrst.jpg: truncated JPEG: its image data ends before the last of its 1352x900 pixels" \
+            "JPEG with restart markers cut before its last RST3" -- $FX "$F/cutrst.jpg" -o "$OUT"
+    fi
     [ -e "$OUT" ] && bad "a refused input left $OUT behind"
     # 5. every file the command reads is protected
     cp "$T/in/gray.png" "$F/bg.png"; sum=$(cksum <"$F/bg.png")
