@@ -408,6 +408,19 @@ open(sys.argv[2], "wb").write(d[:d.rfind(b"\xff\xd3")] + b"\xff\xd9")' "$K" "$F/
         fails_line 1 "backdrop blur: $F/cutrst.jpg: truncated JPEG: its image data ends before the last of its 1352x900 pixels" \
             "JPEG with restart markers cut before its last RST3" -- $FX "$F/cutrst.jpg" -o "$OUT"
     fi
+    if command -v jpegtran >/dev/null 2>&1 && [ -f "$JPG" ]; then    # progressive, lossless
+        jpegtran -progressive "$JPG" >"$F/prog.jpg"
+        works "progressive JPEG" -- $FX "$F/prog.jpg" -o "$OUT"
+        rm -f "$OUT"
+        python3 -c '
+import sys
+d = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(d[:len(d) * 7 // 10] + b"\xff\xd9")' "$F/prog.jpg" "$F/progcut.jpg"
+        fails_line 1 "backdrop blur: $F/progcut.jpg: truncated JPEG: its image data ends before the last of its $(cat "$F/jpgsize") pixels" \
+            "progressive JPEG cut in a scan" -- $FX "$F/progcut.jpg" -o "$OUT"
+    else
+        echo "note: no jpegtran (libjpeg-turbo-progs): progressive JPEG cases skipped"
+    fi
     [ -e "$OUT" ] && bad "a refused input left $OUT behind"
     # 5. every file the command reads is protected
     cp "$T/in/gray.png" "$F/bg.png"; sum=$(cksum <"$F/bg.png")

@@ -33,6 +33,8 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
     need_cmd man-db man
     need_cmd groff-base groff
     need_cmd file file
+    # tests/test_bad_inputs.sh: progressive JPEGs, losslessly from a baseline one
+    need_cmd libjpeg-turbo-progs jpegtran
     # tests/bochs_run.sh: bochs-term only stands for the GUI plugin bochs depends on,
     # so that apt does not pull in bochs-wx and GTK (the runner uses the rfb display)
     need_cmd bochs bochs

@@ -7,7 +7,8 @@
  *     palette is padded to 256 black, opaque entries in a copy of the file (the data is
  *     compressed, so the indices cannot be checked without inflating it).
  *   - stb fills missing pixels with zeros: a BMP or uncompressed TGA shorter than its
- *     header says, or an RLE TGA whose packets end early, is refused as truncated.
+ *     header says, an RLE TGA whose packets end early, or a JPEG whose entropy-coded data
+ *     stops before its last block (walked below), is refused as truncated.
  *   - stb reads a TGA colour map that starts at entry N > 0 from the wrong place (it skips
  *     N bytes, and maps pixel value v to the v-th stored entry): the copy gets N black
  *     entries in front, so entry v is where the file means it. stb ignores the
@@ -242,14 +243,17 @@ static int check_png(const uint8_t *b, size_t len, uint8_t **fixed, size_t *fixe
 
 /* ------------------------------------------------------------------ JPEG ------------ */
 
-/* A sequential (baseline) JPEG cut in the middle of its entropy-coded data and closed
- * with an EOI marker decodes "fine" in stb: once the data runs out its bit reader hands out
- * zeros. To tell, the scans are walked here the way a decoder reads them, without doing
- * any arithmetic: for every 8x8 block, one DC Huffman symbol and its extra bits, then AC
- * symbols (run, size) and their extra bits until 63 coefficients or end-of-block. If the
- * data ends (a marker other than a restart, or the end of the file) before the last block
- * of a scan, the file is truncated. Anything the walk does not understand (an undefined
- * table, an invalid code, a progressive file) ends the walk and is left to stb. */
+/* A JPEG cut in the middle of its entropy-coded data and closed with an EOI marker
+ * decodes "fine" in stb: once the data runs out its bit reader hands out zeros. To tell,
+ * the scans are walked here the way a decoder reads them, without doing any arithmetic:
+ * sequential files, for every 8x8 block, one DC Huffman symbol and its extra bits, then AC
+ * symbols (run, size) and their extra bits until 63 coefficients or end-of-block;
+ * progressive files, each scan's band (DC or AC, first pass or refinement, end-of-band
+ * runs), keeping which coefficients are nonzero so far, since a refinement reads one bit
+ * for each of them. If the data ends (a marker other than a restart, or the end of the
+ * file) before the last block of a scan, the file is truncated. Anything the walk does not
+ * understand (an undefined table, an invalid code, a band stb refuses) ends the walk and
+ * is left to stb. */
 
 #define FAST_BITS 9          /* codes up to 9 bits long are looked up in one step */
 
@@ -410,62 +414,149 @@ static size_t next_marker_at(const uint8_t *p, size_t n, size_t at)
 }
 
 typedef struct {
-    int id, h, v;
+    int id, h, v;            /* sampling factors */
+    int bw, bh;              /* blocks, padded to whole MCUs (the interleaved layout) */
+    uint64_t *nz;            /* progressive: which of each block's 64 coefficients (in
+                                zigzag order) are nonzero so far, for refinement scans */
 } jcomp;
+
+typedef struct {
+    jcomp comp[4];
+    int ncomp, w, h, hmax, vmax, mcux, mcuy, progressive, restart;
+    huff dc[4], ac[4];
+} jpeg;
+
+typedef struct {
+    int ss, se, ah, al;      /* spectral band and successive approximation bits */
+    long long eobrun;        /* progressive AC: blocks left in an end-of-band run */
+} band;
+
+/* One block of a progressive scan (ITU T.81 G.1.2): DC first / refine, AC first /
+ * refine; the refinement reads one correction bit per coefficient already nonzero.
+ * 0 ok, -1 for an invalid code. */
+static int walk_prog_block(bits *b, band *bd, const huff *dc, const huff *ac, uint64_t *nz)
+{
+    if (bd->ss == 0) {                                 /* DC */
+        if (bd->ah == 0) {
+            int s = huff_get(b, dc);
+            if (s < 0 || s > 16) return -1;
+            bits_skip(b, s);
+        } else {
+            bits_skip(b, 1);
+        }
+        return 0;
+    }
+    int k = bd->ss;
+    if (bd->ah == 0) {                                 /* AC first */
+        if (bd->eobrun > 0) {
+            bd->eobrun--;
+            return 0;
+        }
+        for (; k <= bd->se; k++) {
+            int rs = huff_get(b, ac);
+            if (rs < 0) return -1;
+            int r = rs >> 4, s = rs & 15;
+            if (s) {
+                k += r;
+                bits_skip(b, s);
+                if (k < 64) *nz |= 1ull << k;
+            } else if (r == 15) {
+                k += 15;
+            } else {
+                bd->eobrun = (1ll << r) - 1;
+                if (r) { bits_fill(b); bd->eobrun += (long long)(b->buf >> (64 - r)); bits_take(b, r); }
+                break;
+            }
+            if (b->short_data) return 0;
+        }
+        return 0;
+    }
+    if (bd->eobrun == 0) {                             /* AC refine */
+        for (; k <= bd->se; k++) {
+            int rs = huff_get(b, ac);
+            if (rs < 0) return -1;
+            int r = rs >> 4, s = rs & 15;
+            if (s) {
+                if (s != 1) return -1;
+                bits_skip(b, 1);                       /* the new coefficient's sign */
+            } else if (r != 15) {
+                bd->eobrun = 1ll << r;
+                if (r) { bits_fill(b); bd->eobrun += (long long)(b->buf >> (64 - r)); bits_take(b, r); }
+                break;
+            }
+            for (; k <= bd->se; k++) {                 /* past r zero coefficients */
+                if (*nz >> k & 1)
+                    bits_skip(b, 1);                   /* a correction bit */
+                else if (--r < 0)
+                    break;
+            }
+            if (s && k <= bd->se) *nz |= 1ull << k;
+            if (b->short_data) return 0;
+        }
+    }
+    if (bd->eobrun > 0) {                              /* the rest of the band */
+        for (; k <= bd->se; k++)
+            if (*nz >> k & 1) bits_skip(b, 1);
+        bd->eobrun--;
+    }
+    return 0;
+}
 
 /* Walks one scan starting at at (just past the SOS header). 1: whole, 0: cut short,
  * -1: the walk cannot tell. *end is where the markers continue. */
-static int walk_scan(const uint8_t *p, size_t n, size_t at, const jcomp *comp, int ncomp,
-                     int w, int h, const int *scomp, const int *sdc, const int *sac, int ns,
-                     const huff *dc, const huff *ac, int restart, size_t *end)
+static int walk_scan(const uint8_t *p, size_t n, size_t at, jpeg *J, const int *scomp,
+                     const int *sdc, const int *sac, int ns, band bd, size_t *end)
 {
-    int hmax = 1, vmax = 1;
-    for (int c = 0; c < ncomp; c++) {
-        hmax = comp[c].h > hmax ? comp[c].h : hmax;
-        vmax = comp[c].v > vmax ? comp[c].v : vmax;
-    }
-    long long units, per_unit = 0;
-    if (ns == 1) {
-        const jcomp *c = &comp[scomp[0]];
-        long long cw = ((long long)w * c->h + hmax - 1) / hmax;
-        long long ch = ((long long)h * c->v + vmax - 1) / vmax;
-        units = ((cw + 7) / 8) * ((ch + 7) / 8);
-        per_unit = 1;
-    } else {
-        units = (((long long)w + 8 * hmax - 1) / (8 * hmax)) *
-                (((long long)h + 8 * vmax - 1) / (8 * vmax));
-        for (int i = 0; i < ns; i++) per_unit += comp[scomp[i]].h * comp[scomp[i]].v;
-    }
+    const int dc_needed = !J->progressive || bd.ss == 0;
+    const int ac_needed = !J->progressive || bd.ss > 0;
     for (int i = 0; i < ns; i++)
-        if (!dc[sdc[i]].defined || !ac[sac[i]].defined) return -1;
+        if ((dc_needed && !J->dc[sdc[i]].defined) || (ac_needed && !J->ac[sac[i]].defined))
+            return -1;
+    long long units, cbw = 0;
+    if (ns == 1) {                      /* one component: its own blocks, not padded */
+        const jcomp *c = &J->comp[scomp[0]];
+        long long cw = ((long long)J->w * c->h + J->hmax - 1) / J->hmax;
+        long long ch = ((long long)J->h * c->v + J->vmax - 1) / J->vmax;
+        cbw = (cw + 7) / 8;
+        units = cbw * ((ch + 7) / 8);
+    } else {
+        units = (long long)J->mcux * J->mcuy;
+    }
     bits b = {p, n, at, 0, 0, 0, 0, 0};
     for (long long u = 0; u < units; u++) {
-        if (restart && u > 0 && u % restart == 0) {   /* RSTn: the bit stream starts over */
+        if (J->restart && u > 0 && u % J->restart == 0) {   /* RSTn: the bits start over */
             size_t m = next_marker_at(p, n, b.at);
             if (m + 1 >= n || p[m + 1] < 0xD0 || p[m + 1] > 0xD7) return 0;
             b = (bits){p, n, m + 2, 0, 0, 0, 0, 0};
+            bd.eobrun = 0;
         }
         for (int i = 0; i < ns; i++) {
-            const int nb = ns == 1 ? 1 : comp[scomp[i]].h * comp[scomp[i]].v;
-            for (int k = 0; k < nb; k++) {
-                if (skip_block(&b, &dc[sdc[i]], &ac[sac[i]])) return -1;
-                if (b.short_data) return 0;
-            }
+            jcomp *c = &J->comp[scomp[i]];
+            const int nbh = ns == 1 ? 1 : c->h, nbv = ns == 1 ? 1 : c->v;
+            for (int v = 0; v < nbv; v++)
+                for (int hh = 0; hh < nbh; hh++) {
+                    int r;
+                    if (!J->progressive) {
+                        r = skip_block(&b, &J->dc[sdc[i]], &J->ac[sac[i]]);
+                    } else {
+                        long long bx = ns == 1 ? u % cbw : (u % J->mcux) * c->h + hh;
+                        long long by = ns == 1 ? u / cbw : (u / J->mcux) * c->v + v;
+                        if (bx >= c->bw || by >= c->bh) return -1;
+                        r = walk_prog_block(&b, &bd, &J->dc[sdc[i]], &J->ac[sac[i]],
+                                            &c->nz[by * c->bw + bx]);
+                    }
+                    if (r) return -1;
+                    if (b.short_data) return 0;
+                }
         }
     }
-    (void)per_unit;
     *end = next_marker_at(p, n, b.at);
     return 1;
 }
 
-static int check_jpeg(const uint8_t *b, size_t len, char *why, size_t wl)
+static int walk_markers(const uint8_t *b, size_t len, jpeg *J, char *why, size_t wl)
 {
-    huff dc[4], ac[4];                       /* 3.4 KB */
-    memset(dc, 0, sizeof dc);
-    memset(ac, 0, sizeof ac);
-    huff *tabs[2] = {dc, ac};
-    jcomp comp[4];
-    int ncomp = 0, w = 0, h = 0, restart = 0, sequential = 0;
+    huff *tabs[2] = {J->dc, J->ac};
     size_t at = 2;
     while (at + 4 <= len) {
         if (b[at] != 0xFF) return 0;                /* stb reports it */
@@ -495,19 +586,33 @@ static int check_jpeg(const uint8_t *b, size_t len, char *why, size_t wl)
                 snprintf(why, wl, "%u-bit JPEG is not supported (8-bit samples only)", q[0]);
                 return -1;
             }
-            if (ql < 6) return 0;
-            h = q[1] << 8 | q[2];
-            w = q[3] << 8 | q[4];
-            ncomp = q[5];
-            if (ncomp < 1 || ncomp > 4 || ql < 6 + 3 * (size_t)ncomp) return 0;
-            for (int c = 0; c < ncomp; c++) {
-                comp[c].id = q[6 + 3 * c];
-                comp[c].h = q[7 + 3 * c] >> 4;
-                comp[c].v = q[7 + 3 * c] & 15;
-                if (comp[c].h < 1 || comp[c].h > 4 || comp[c].v < 1 || comp[c].v > 4) return 0;
+            if (J->ncomp || ql < 6) return 0;       /* a second frame: left to stb */
+            J->h = q[1] << 8 | q[2];
+            J->w = q[3] << 8 | q[4];
+            const int nc = q[5];
+            if (nc < 1 || nc > 4 || ql < 6 + 3 * (size_t)nc || J->w < 1 || J->h < 1) return 0;
+            J->hmax = J->vmax = 1;
+            for (int c = 0; c < nc; c++) {
+                jcomp *k = &J->comp[c];
+                k->id = q[6 + 3 * c];
+                k->h = q[7 + 3 * c] >> 4;
+                k->v = q[7 + 3 * c] & 15;
+                if (k->h < 1 || k->h > 4 || k->v < 1 || k->v > 4) return 0;
+                J->hmax = k->h > J->hmax ? k->h : J->hmax;
+                J->vmax = k->v > J->vmax ? k->v : J->vmax;
             }
-            sequential = m != 0xC2;
-            if (!sequential || w < 1 || h < 1) return 0;   /* progressive: left to stb */
+            J->mcux = (J->w + 8 * J->hmax - 1) / (8 * J->hmax);
+            J->mcuy = (J->h + 8 * J->vmax - 1) / (8 * J->vmax);
+            J->progressive = m == 0xC2;
+            for (int c = 0; c < nc; c++) {
+                jcomp *k = &J->comp[c];
+                k->bw = J->mcux * k->h;
+                k->bh = J->mcuy * k->v;
+                if (J->progressive &&
+                    !(k->nz = calloc((size_t)k->bw * (size_t)k->bh, sizeof *k->nz)))
+                    return 0;                       /* out of memory: left to stb */
+                J->ncomp = c + 1;
+            }
         } else if (m == 0xC4) {                     /* DHT: one or more tables */
             size_t k = 0;
             while (k + 17 <= ql) {
@@ -523,28 +628,35 @@ static int check_jpeg(const uint8_t *b, size_t len, char *why, size_t wl)
                 k += 17 + (size_t)total;
             }
         } else if (m == 0xDD) {                     /* DRI */
-            if (ql >= 2) restart = q[0] << 8 | q[1];
+            if (ql >= 2) J->restart = q[0] << 8 | q[1];
         } else if (m == 0xDA) {                     /* SOS */
-            if (!ncomp || ql < 1) return 0;
+            if (!J->ncomp || ql < 1) return 0;
             const int ns = q[0];
-            if (ns < 1 || ns > ncomp || ql < 1 + 2 * (size_t)ns) return 0;
+            if (ns < 1 || ns > J->ncomp || ql < 4 + 2 * (size_t)ns) return 0;
             int scomp[4], sdc[4], sac[4];
             for (int i = 0; i < ns; i++) {
                 int c = 0;
-                while (c < ncomp && comp[c].id != q[1 + 2 * i]) c++;
-                if (c == ncomp) return 0;
+                while (c < J->ncomp && J->comp[c].id != q[1 + 2 * i]) c++;
+                if (c == J->ncomp) return 0;
                 scomp[i] = c;
                 sdc[i] = q[2 + 2 * i] >> 4;
                 sac[i] = q[2 + 2 * i] & 15;
                 if (sdc[i] > 3 || sac[i] > 3) return 0;
             }
+            band bd = {q[1 + 2 * ns], q[2 + 2 * ns], q[3 + 2 * ns] >> 4, q[3 + 2 * ns] & 15, 0};
+            if (J->progressive) {                   /* a band stb would accept */
+                if (bd.ss > bd.se || bd.se > 63 || (bd.ss == 0 && bd.se != 0) ||
+                    (bd.ss > 0 && ns != 1) || bd.ah > 13 || bd.al > 13)
+                    return 0;
+            } else {
+                bd.ss = 0, bd.se = 63, bd.ah = bd.al = 0;
+            }
             size_t end = 0;
-            int r = walk_scan(b, len, at + 2 + seg, comp, ncomp, w, h, scomp, sdc, sac, ns,
-                              dc, ac, restart, &end);
+            int r = walk_scan(b, len, at + 2 + seg, J, scomp, sdc, sac, ns, bd, &end);
             if (r < 0) return 0;
             if (r == 0) {
                 snprintf(why, wl, "truncated JPEG: its image data ends before the last of "
-                         "its %dx%d pixels", w, h);
+                         "its %dx%d pixels", J->w, J->h);
                 return -1;
             }
             at = end;
@@ -553,6 +665,16 @@ static int check_jpeg(const uint8_t *b, size_t len, char *why, size_t wl)
         at += 2 + seg;
     }
     return 0;
+}
+
+static int check_jpeg(const uint8_t *b, size_t len, char *why, size_t wl)
+{
+    jpeg *J = calloc(1, sizeof *J);                 /* 19 KB of tables: not on the stack */
+    if (!J) return 0;
+    int rc = walk_markers(b, len, J, why, wl);
+    for (int c = 0; c < 4; c++) free(J->comp[c].nz);
+    free(J);
+    return rc;
 }
 
 int bd_image_check(const uint8_t *buf, size_t len, bd_image_format fmt, uint8_t **fixed,
