@@ -21,6 +21,7 @@ done_() {
     echo "test_install: $passed passed, $failed failed$extra"; [ "$failed" -eq 0 ]; exit $?
 }
 IMG=$SHARED/images/person_grace_hopper.jpg
+if [ -n "${BD_SANITIZER_PASS:-}" ]; then skip "sanitizer pass: the install build is not instrumented (a repeat)"; done_; fi
 ls weights/*.bdw >/dev/null 2>&1 || { skip "no weights in weights/ (run make)"; done_; }
 [ -f "$IMG" ] || { skip "$IMG missing"; done_; }
 IMG=$(cd "$(dirname "$IMG")" && pwd)/$(basename "$IMG")      # used from /
