@@ -145,4 +145,4 @@ clean:
 -include bench/bench.mk
 -include tests/extra.mk
 -include tests/hardening.mk
-include install.mk
+include tools/install.mk
