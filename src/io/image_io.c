@@ -9,8 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <stb/stb_image.h>         /* declarations only: compiled in stb_impl.c */
-#include <stb/stb_image_write.h>
 
 #include "io/image_io.h"
 #include "io/stb_impl.h"
@@ -92,7 +90,7 @@ int bd_image_load_memory_flags(const uint8_t *buf, size_t len, const char *name,
             snprintf(err, errlen, "%s: %s", name, why);
         else
             snprintf(err, errlen, "%s: not a supported image (%s)", name,
-                     stbi_failure_reason());
+                     bd_stbi_failure_reason());
         free(fixed);
         return -1;
     }
@@ -105,15 +103,15 @@ int bd_image_load_memory_flags(const uint8_t *buf, size_t len, const char *name,
         return -1;
     }
     bd_stbi_assert_failures = 0;
-    uint8_t *data = stbi_load_from_memory(fixed ? fixed : buf, (int)(fixed ? fixed_len : len),
+    uint8_t *data = bd_stbi_load_from_memory(fixed ? fixed : buf, (int)(fixed ? fixed_len : len),
                                           &w, &h, &comp, 3);
     free(fixed);
     if (!data) {
-        snprintf(err, errlen, "%s: cannot decode image (%s)", name, stbi_failure_reason());
+        snprintf(err, errlen, "%s: cannot decode image (%s)", name, bd_stbi_failure_reason());
         return -1;
     }
     if (bd_stbi_assert_failures) {           /* stb met data it cannot make sense of */
-        stbi_image_free(data);
+        bd_stbi_image_free(data);
         snprintf(err, errlen, "%s: cannot decode image (corrupt data: the decoder's "
                  "consistency check failed)", name);
         return -1;
@@ -122,7 +120,7 @@ int bd_image_load_memory_flags(const uint8_t *buf, size_t len, const char *name,
         mirror_rows(data, w, h, 3);
     if (fmt == BD_FORMAT_JPEG && !(flags & BD_LOAD_NO_ORIENT) &&
         bd_exif_apply(&data, &w, &h, 3, bd_exif_orientation(buf, len))) {
-        stbi_image_free(data);
+        bd_stbi_image_free(data);
         snprintf(err, errlen, "%s: out of memory turning the image upright", name);
         return -1;
     }
@@ -209,31 +207,30 @@ int bd_image_load_flags(const char *path, int flags, bd_image *img, char *err, s
 void bd_image_free(bd_image *img)
 {
     if (img) {
-        stbi_image_free(img->data);
+        bd_stbi_image_free(img->data);
         memset(img, 0, sizeof *img);
     }
 }
 
 /* ------------------------------------------------------------------- writing -------- */
 
-enum { FMT_NONE, FMT_PNG, FMT_JPEG, FMT_BMP, FMT_TGA };
 
-static int format_of(const char *path)
+static bd_image_format format_of(const char *path)
 {
     const char *dot = strrchr(path, '.');
     const char *slash = strrchr(path, '/');
     if (!dot || (slash && dot < slash))
-        return FMT_NONE;
-    if (!strcasecmp(dot, ".png")) return FMT_PNG;
-    if (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg")) return FMT_JPEG;
-    if (!strcasecmp(dot, ".bmp")) return FMT_BMP;
-    if (!strcasecmp(dot, ".tga")) return FMT_TGA;
-    return FMT_NONE;
+        return BD_FORMAT_UNKNOWN;
+    if (!strcasecmp(dot, ".png")) return BD_FORMAT_PNG;
+    if (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg")) return BD_FORMAT_JPEG;
+    if (!strcasecmp(dot, ".bmp")) return BD_FORMAT_BMP;
+    if (!strcasecmp(dot, ".tga")) return BD_FORMAT_TGA;
+    return BD_FORMAT_UNKNOWN;
 }
 
 int bd_image_save_supported(const char *path)
 {
-    return format_of(path) != FMT_NONE;
+    return format_of(path) != BD_FORMAT_UNKNOWN;
 }
 
 typedef struct {
@@ -317,8 +314,8 @@ int bd_image_save(const char *path, const uint8_t *data, int w, int h, int chann
 int bd_image_save_quality(const char *path, const uint8_t *data, int w, int h, int channels,
                        int quality, char *err, size_t errlen)
 {
-    int fmt = format_of(path);
-    if (fmt == FMT_NONE) {
+    bd_image_format fmt = format_of(path);
+    if (fmt == BD_FORMAT_UNKNOWN) {
         snprintf(err, errlen, "%s: unknown output format (use .png, .jpg, .bmp or .tga)",
                  path);
         return -1;
@@ -364,21 +361,7 @@ int bd_image_save_quality(const char *path, const uint8_t *data, int w, int h, i
         unguard_temp(tmp);
         return -1;
     }
-    int ok;
-    switch (fmt) {
-    case FMT_PNG:
-        ok = stbi_write_png_to_func(sink_write, &s, w, h, channels, data, w * channels);
-        break;
-    case FMT_JPEG:
-        ok = stbi_write_jpg_to_func(sink_write, &s, w, h, channels, data, quality);
-        break;
-    case FMT_BMP:
-        ok = stbi_write_bmp_to_func(sink_write, &s, w, h, channels, data);
-        break;
-    default:
-        ok = stbi_write_tga_to_func(sink_write, &s, w, h, channels, data);
-        break;
-    }
+    int ok = bd_stbi_write(fmt, sink_write, &s, w, h, channels, data, quality);
     int saved_errno = errno;
     if (fflush(s.f) != 0 || ferror(s.f))
         s.failed = 1, saved_errno = errno;

@@ -1,5 +1,6 @@
-/* stb_impl.c — the one place stb_image and stb_image_write are compiled (image_io.c uses
- * them through their headers). A file of its own so the Makefile can give it its own
+/* stb_impl.c — the one place stb_image and stb_image_write are compiled, as static
+ * functions: image_io.c calls them through the bd_stbi_* wrappers at the end, so
+ * libbackdrop.a exports no stbi_* symbol to clash with a program's own copy of stb. A file of its own so the Makefile can give it its own
  * flags: stb_image_write's JPEG encoder shifts bits into the sign of an int, defined by gcc
  * (two's complement shifts) but flagged by UBSan's shift check, which is turned off for
  * this file only. stb's assertions count failures instead of aborting (see stb_impl.h). */
@@ -17,13 +18,16 @@ _Thread_local int bd_stbi_assert_failures;
 #define STBI_REALLOC(p, sz) realloc((p), (sz))
 #define STBI_FREE(p) free(p)
 
-#pragma GCC diagnostic push
+/* static stb declares functions its build leaves out: unused, all through this file */
 #pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #pragma GCC diagnostic ignored "-Wsign-compare"
 #pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #define STB_IMAGE_IMPLEMENTATION
+#define STB_IMAGE_STATIC       /* stb's functions stay in this file: the library exports */
+#define STB_IMAGE_WRITE_STATIC /* only bd_* names (the wrappers below) */
 #define STBI_FAILURE_USERMSG
 /* Only the formats a photo comes in: fuzzing found stb 2.27's rarer decoders unsafe (PNM
  * with maxval 256 reads past its buffer: tests/regress/image-pnm-maxval256.pgm). */
@@ -56,3 +60,27 @@ int bd_stbi_info(bd_image_format fmt, const uint8_t *buf, int len, int *w, int *
     }
 }
 
+/* ---------------------------------------------------------------- the wrappers ------ */
+
+const char *bd_stbi_failure_reason(void) { return stbi_failure_reason(); }
+void bd_stbi_image_free(void *p) { stbi_image_free(p); }
+
+uint8_t *bd_stbi_load_from_memory(const uint8_t *buf, int len, int *w, int *h, int *comp,
+                                  int want)
+{
+    return stbi_load_from_memory(buf, len, w, h, comp, want);
+}
+
+int bd_stbi_write(bd_image_format fmt, bd_stbi_sink sink, void *ctx, int w, int h,
+                  int channels, const uint8_t *data, int quality)
+{
+    switch (fmt) {
+    case BD_FORMAT_PNG: return stbi_write_png_to_func(sink, ctx, w, h, channels, data,
+                                                      w * channels);
+    case BD_FORMAT_JPEG: return stbi_write_jpg_to_func(sink, ctx, w, h, channels, data,
+                                                       quality);
+    case BD_FORMAT_BMP: return stbi_write_bmp_to_func(sink, ctx, w, h, channels, data);
+    case BD_FORMAT_TGA: return stbi_write_tga_to_func(sink, ctx, w, h, channels, data);
+    default: return 0;
+    }
+}
