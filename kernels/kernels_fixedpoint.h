@@ -10,8 +10,8 @@
  *     x * r  =  RoundingDivideByPOT( SaturatingRoundingDoublingHighMul(x * 2^max(shift,0), M),
  *                                    max(-shift, 0) )
  * The first step is the high half of the doubled 64-bit product x * M, rounded to nearest
- * (ties away from zero); the second an arithmetic right shift rounded to nearest (ties away
- * from zero). Two roundings: the result can differ by one level from rounding x * r once,
+ * (ties upward: gemmlowp's nudge-and-truncate); the second an arithmetic right shift rounded
+ * to nearest (ties away from zero). Two roundings: the result can differ by one level from rounding x * r once,
  * which is why engines that requantise in float disagree with TFLite at ties, and why these
  * helpers must be bit-exact copies of the semantics, not of the idea.
  */
@@ -20,9 +20,10 @@
 
 #include <stdint.h>
 
-/* (a * b * 2) / 2^32 rounded to nearest, ties away from zero; the one overflow case
- * (INT32_MIN * INT32_MIN) saturates to INT32_MAX. The division is C's (toward zero), with a
- * nudge of +2^30 or 1 - 2^30 that turns truncation into rounding half away from zero. */
+/* (a * b * 2) / 2^32 rounded to nearest; the one overflow case (INT32_MIN * INT32_MIN)
+ * saturates to INT32_MAX. The division is C's (toward zero), after a nudge of +2^30 for
+ * positive products and 1 - 2^30 for negative ones: truncation then rounds to nearest with
+ * ties upward (+0.5 -> 1, -0.5 -> 0, -1.5 -> -1), which is what gemmlowp computes. */
 static inline int32_t bd_qu8_srdhm(int32_t a, int32_t b)
 {
     if (a == INT32_MIN && b == INT32_MIN)
