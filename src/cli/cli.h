@@ -8,9 +8,18 @@
 #define BD_EXIT_FAIL 1
 #define BD_EXIT_USAGE 2
 
+#include "engine/segmenter.h"
+
 /* The default weights file: $BACKDROP_MODEL, else weights/deeplabv3_mnv2_pascal.bdw next to
  * the executable's working directory. */
 const char *cli_default_model(void);
+
+/* --precision int8|f32 -> BD_PRECISION_INT8 / BD_PRECISION_F32 (engine/segmenter.h);
+ * -1 for anything else. */
+int cli_parse_precision(const char *s, int *precision);
+#define CLI_PRECISION_HELP \
+    "  --precision P      f32 (default) or int8: the uint8 network as TFLite's reference\n" \
+    "                     integer kernels compute it (files from uint8 models; see info)\n"
 
 int cli_info(int argc, char **argv);
 int cli_bench(int argc, char **argv);
