@@ -91,17 +91,37 @@ typedef void (*bd_qu8_avgpool_fn)(const uint8_t *in, int hw, int c, uint8_t *out
 typedef void (*bd_qu8_requantize_fn)(const uint8_t *in, size_t n, int32_t in_zp,
                                      const bd_qu8_requant *rq, uint8_t *out);
 
+/* A 1x1 convolution on weights packed once for an ISA (at network set-up): packed_size
+ * bytes (0: this shape is not packed, use pwconv), pw_pack fills them from the plain k x n
+ * weights, bias and zero points, pwconv_packed computes exactly what pwconv computes. */
+typedef size_t (*bd_qu8_pw_packed_size_fn)(int k, int n);
+typedef void (*bd_qu8_pw_pack_fn)(const uint8_t *w, const int32_t *bias, int k, int n,
+                                  const bd_qu8_conv *p, void *dst);
+typedef void (*bd_qu8_pwconv_packed_fn)(const uint8_t *in, int m, int k, uint8_t *out, int n,
+                                        const void *packed, const bd_qu8_conv *p);
+
 typedef struct bd_qu8_kernels {
-    const char *isa;                     /* "scalar", "avx2", "avx512vnni", "neon", "neondot" */
+    const char *isa;                     /* "scalar", "avx2", "avx512vnni" */
     bd_qu8_conv3x3s2_fn conv3x3s2;
     bd_qu8_dwconv3x3_fn dwconv3x3;
     bd_qu8_pwconv_fn pwconv;
     bd_qu8_add_fn add;
     bd_qu8_avgpool_fn avgpool;
     bd_qu8_requantize_fn requantize;
+    bd_qu8_pw_packed_size_fn pw_packed_size;   /* NULL: no packed 1x1 convolution */
+    bd_qu8_pw_pack_fn pw_pack;
+    bd_qu8_pwconv_packed_fn pwconv_packed;
 } bd_qu8_kernels;
 
 extern const bd_qu8_kernels bd_qu8_kernels_ref;
+
+/* All int8 tables in this binary, NULL-terminated, scalar first; whether this CPU runs one
+ * (avx512vnni needs AVX-512 F/BW/VL and VNNI from cpuid, with the OS saving zmm state);
+ * and the choice: the best supported, or $BACKDROP_ISA_INT8 (scalar|avx2|avx512vnni).
+ * NULL and a message in err if that names an absent or unsupported table. */
+extern const bd_qu8_kernels *const bd_qu8_kernels_all[];
+int bd_qu8_kernels_supported(const bd_qu8_kernels *k);
+const bd_qu8_kernels *bd_qu8_kernels_select(char *err, size_t errlen);
 
 /* The scalar references (also callable directly). */
 void bd_qu8_conv3x3s2_ref(const uint8_t *in, int h, int w, int cin, uint8_t *out, int oh,

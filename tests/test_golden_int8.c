@@ -13,7 +13,7 @@
  *     on >= 99.9 % of pixels (exactly: 100 %). The float post-processing of the dequantised
  *     logits (bd_postprocess_labels), which the soft mask shares, is printed beside it: it
  *     does not see the uint8 resize's ties and agrees on about 99.8-100 %.
- * Kernels: $BACKDROP_ISA_INT8 picks an int8 table (scalar is the only one in this build).
+ * Kernels: the best int8 table for this CPU, or $BACKDROP_ISA_INT8=scalar|avx2|avx512vnni.
  * Subsets: BACKDROP_GOLDEN_IMAGES=cat_chelsea,... (or quick), BACKDROP_GOLDEN_MODELS=....
  * Weights come from weights/ (made by `make`), or from $BACKDROP_WEIGHTS_DIR.
  */
@@ -316,7 +316,10 @@ int main(void)
     CHECK(k != NULL, "%s", err);
     if (!k)
         return check_done("test_golden_int8");
-    const bd_qu8_kernels *qk = &bd_qu8_kernels_ref;
+    const bd_qu8_kernels *qk = bd_qu8_kernels_select(err, sizeof err);
+    CHECK(qk != NULL, "%s", err);
+    if (!qk)
+        return check_done("test_golden_int8");
     printf("test_golden_int8: int8 kernels %s, float post-processing %s, %d thread(s)\n",
            qk->isa, k->isa, omp_get_max_threads());
 

@@ -48,7 +48,8 @@ static void usage(FILE *to)
         "  --layers     one more run, timed layer by layer (ms, GFLOP/s per layer)\n"
         "  --serve      for bench/alternate.py: after warm-up print 'ready', then one timed\n"
         "               run per 'run' line on stdin, answered with 'ms=X'\n"
-        "  $BACKDROP_ISA=scalar|avx2|avx512|neon forces a kernel table.\n"
+        "  $BACKDROP_ISA=scalar|avx2|avx512|neon forces a kernel table,\n"
+        "  $BACKDROP_ISA_INT8=scalar|avx2|avx512vnni an int8 one.\n"
         "  Last line: network median_ms=X min_ms=Y max_ms=Z gflops=G\n",
         cli_default_model(), omp_get_max_threads());
 }
@@ -279,11 +280,22 @@ int cli_bench(int argc, char **argv)
 
     /* int8: the same network (the MAC count above is the same), run by the int8 engine */
     bd_qnetwork *qnet = NULL;
-    const bd_qu8_kernels *qk = &bd_qu8_kernels_ref;
+    const bd_qu8_kernels *qk = NULL;
     if (o.precision == BD_PRECISION_INT8) {
+        if (!(qk = bd_qu8_kernels_select(err, sizeof err))) {
+            fprintf(stderr, "backdrop bench: %s\n", err);
+            free(input);
+            free(ms);
+            free(L);
+            bd_network_free(net);
+            bd_model_free(m);
+            return BD_EXIT_FAIL;
+        }
         bd_network_free(net);
         net = NULL;
-        if (!(qnet = bd_qnetwork_new(m, size, size, os, err, sizeof err))) {
+        if (!(qnet = bd_qnetwork_new(m, size, size, os, err, sizeof err)) ||
+            bd_qnetwork_prepare(qnet, qk)) {
+            bd_qnetwork_free(qnet);
             fprintf(stderr, "backdrop bench: %s\n", err);
             free(input);
             free(ms);

@@ -24,13 +24,90 @@
 
 enum { Q_PING, Q_PONG, Q_EXPANDED, Q_DEPTHWISE, Q_INPUT, Q_LOGITS_U8, Q_LOGITS, Q_SMALL, Q_COUNT };
 
+#define MAX_PW (2 * MNV2_BLOCKS + 4)   /* expand, project per block; the four head convs */
+
 struct bd_qnetwork {
     const bd_model *m;
     const bd_qmodel *q;
     bd_net_plan plan;
     bd_arena arena;
     int buf[Q_COUNT];
+    /* the 1x1 weights packed for one int8 table (packed at its first run) */
+    const bd_qu8_kernels *packed_for;
+    unsigned char *packed;
+    const void *pw[MAX_PW];           /* per 1x1 layer: its packed weights, or NULL */
 };
+
+/* Every 1x1 layer of the model in a fixed order (the index into n->pw). */
+static const bd_qlayer *pw_layer(const bd_qmodel *q, int idx)
+{
+    if (idx < 2 * MNV2_BLOCKS)
+        return idx & 1 ? &q->blocks[idx / 2].project : &q->blocks[idx / 2].expand;
+    const bd_qlayer *head[4] = {&q->image_pooling, &q->aspp0, &q->concat_projection, &q->logits};
+    return head[idx - 2 * MNV2_BLOCKS];
+}
+
+static void pw_shape(const bd_model *m, int idx, int *k, int *n)
+{
+    const bd_layer *L = idx < 2 * MNV2_BLOCKS
+        ? (idx & 1 ? &m->blocks[idx / 2].project : &m->blocks[idx / 2].expand)
+        : (const bd_layer *[]){&m->image_pooling, &m->aspp0, &m->concat_projection,
+                               &m->logits}[idx - 2 * MNV2_BLOCKS];
+    *k = L->cin;
+    *n = L->cout;
+}
+
+/* Packs every 1x1 layer's weights for table k (once per table); 0, or -1 out of memory. */
+static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
+{
+    if (n->packed_for == k)
+        return 0;
+    free(n->packed);
+    n->packed = NULL;
+    memset(n->pw, 0, sizeof n->pw);
+    n->packed_for = k;
+    if (!k->pw_packed_size)
+        return 0;
+    size_t off[MAX_PW], total = 0;
+    for (int i = 0; i < MAX_PW; i++) {
+        int kk, nn;
+        off[i] = (size_t)-1;
+        if (i == 0)                                /* block 0 has no expand */
+            continue;
+        pw_shape(n->m, i, &kk, &nn);
+        size_t sz = k->pw_packed_size(kk, nn);
+        if (sz) {
+            off[i] = total;
+            total += (sz + 63) / 64 * 64;
+        }
+    }
+    if (total && posix_memalign((void **)&n->packed, 64, total)) {
+        n->packed = NULL;
+        n->packed_for = NULL;
+        return -1;
+    }
+    for (int i = 0; i < MAX_PW; i++) {
+        if (off[i] == (size_t)-1)
+            continue;
+        int kk, nn;
+        pw_shape(n->m, i, &kk, &nn);
+        const bd_qlayer *L = pw_layer(n->q, i);
+        k->pw_pack(L->weight, L->bias, kk, nn, &L->conv, n->packed + off[i]);
+        n->pw[i] = n->packed + off[i];
+    }
+    return 0;
+}
+
+/* One 1x1 layer (index idx): packed if the table packs it, else the table's plain kernel. */
+static void pw_run(const bd_qnetwork *n, const bd_qu8_kernels *k, int idx, const uint8_t *in,
+                   int m, int kk, uint8_t *out, int nn)
+{
+    const bd_qlayer *L = pw_layer(n->q, idx);
+    if (n->packed_for == k && n->pw[idx])
+        k->pwconv_packed(in, m, kk, out, nn, n->pw[idx], &L->conv);
+    else
+        k->pwconv(in, m, kk, out, nn, L->weight, L->bias, &L->conv);
+}
 
 static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
 
@@ -98,6 +175,7 @@ void bd_qnetwork_free(bd_qnetwork *n)
     if (!n)
         return;
     bd_arena_release(&n->arena);
+    free(n->packed);
     free(n);
 }
 
@@ -149,8 +227,15 @@ static void broadcast(const uint8_t *v, int c, size_t n, uint8_t *out, int strid
         memcpy(out + p * (size_t)stride, v, (size_t)c);
 }
 
+int bd_qnetwork_prepare(bd_qnetwork *n, const bd_qu8_kernels *k)
+{
+    return pack_for(n, k);
+}
+
 void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer obs, void *ctx)
 {
+    if (pack_for(n, k))
+        k = &bd_qu8_kernels_ref;          /* out of memory for the packed weights */
     const bd_model *m = n->m;
     const bd_qmodel *q = n->q;
     const bd_net_plan *pl = &n->plan;
@@ -176,8 +261,7 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
         block_scope(i, scope, sizeof scope);
         const uint8_t *dw_in = x;
         if (m->blocks[i].has_expand) {
-            k->pwconv(x, p->in_h * p->in_w, c, expanded, cexp, b->expand.weight,
-                      b->expand.bias, &b->expand.conv);
+            pw_run(n, k, 2 * i, x, p->in_h * p->in_w, c, expanded, cexp);
             observe(obs, ctx, scope, "expand/Relu6", expanded, p->in_h, p->in_w, cexp);
             dw_in = expanded;
         }
@@ -186,8 +270,7 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
                      p->pad_top, p->pad_left, &b->depthwise.conv);
         observe(obs, ctx, scope, "depthwise/Relu6", depthwise, p->out_h, p->out_w, cexp);
         const size_t hw = (size_t)p->out_h * p->out_w;
-        k->pwconv(depthwise, (int)hw, cexp, y, cout, b->project.weight, b->project.bias,
-                  &b->project.conv);
+        pw_run(n, k, 2 * i + 1, depthwise, (int)hw, cexp, y, cout);
         observe(obs, ctx, scope, "project/add_fold", y, p->out_h, p->out_w, cout);
         if (b->has_add && p->residual) {
             k->add(x, y, hw * cout, y, &b->add);
@@ -203,10 +286,9 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
     uint8_t *pooled = buffer(n, Q_SMALL), *ip = pooled + c, *ipq = ip + cpool;
     k->avgpool(x, hw, c, pooled);
     observe(obs, ctx, "AvgPool2D/AvgPool", NULL, pooled, 1, 1, c);
-    k->pwconv(x, hw, c, expanded, caspp, q->aspp0.weight, q->aspp0.bias, &q->aspp0.conv);
+    pw_run(n, k, 2 * MNV2_BLOCKS + 1, x, hw, c, expanded, caspp);
     observe(obs, ctx, "aspp0/Relu", NULL, expanded, fh, fw, caspp);
-    k->pwconv(pooled, 1, c, ip, cpool, q->image_pooling.weight, q->image_pooling.bias,
-              &q->image_pooling.conv);
+    pw_run(n, k, 2 * MNV2_BLOCKS, pooled, 1, c, ip, cpool);
     observe(obs, ctx, "image_pooling/Relu", NULL, ip, 1, 1, cpool);
     if (obs) {   /* the graph's intermediate tensors, only materialised for an observer */
         broadcast(ip, cpool, (size_t)hw, depthwise, cpool);
@@ -224,12 +306,11 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
         memcpy(depthwise + (size_t)px * (cpool + caspp) + cpool, expanded + (size_t)px * caspp,
                (size_t)caspp);
     observe(obs, ctx, "concat", NULL, depthwise, fh, fw, cpool + caspp);
-    k->pwconv(depthwise, hw, cpool + caspp, y, cproj, q->concat_projection.weight,
-              q->concat_projection.bias, &q->concat_projection.conv);
+    pw_run(n, k, 2 * MNV2_BLOCKS + 2, depthwise, hw, cpool + caspp, y, cproj);
     observe(obs, ctx, "concat_projection/Relu", NULL, y, fh, fw, cproj);
     uint8_t *lq = buffer(n, Q_LOGITS_U8);
     const int nc = m->num_classes;
-    k->pwconv(y, hw, cproj, lq, nc, q->logits.weight, q->logits.bias, &q->logits.conv);
+    pw_run(n, k, 2 * MNV2_BLOCKS + 3, y, hw, cproj, lq, nc);
     observe(obs, ctx, "logits/semantic/BiasAdd", NULL, lq, fh, fw, nc);
 
     /* real = scale * (q - zp), for the float post-processing */

@@ -33,6 +33,9 @@ bd_qnetwork *bd_qnetwork_new(const bd_model *m, int in_h, int in_w, int output_s
                              char *err, size_t errlen);
 void bd_qnetwork_free(bd_qnetwork *n);
 float *bd_qnetwork_input(bd_qnetwork *n);
+/* Packs the 1x1 weights for table k (done by the first run with k otherwise): 0, or -1 if
+ * out of memory (runs then fall back to the scalar table). */
+int bd_qnetwork_prepare(bd_qnetwork *n, const bd_qu8_kernels *k);
 void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer obs, void *ctx);
 const float *bd_qnetwork_logits(const bd_qnetwork *n, int *fh, int *fw, int *classes);
 /* The uint8 logits of the last run and their quantisation. */

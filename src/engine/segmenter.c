@@ -58,8 +58,14 @@ bd_segmenter *bd_segmenter_new(const bd_model *m, const bd_segmenter_opts *opts,
     s->size = o.input_size;
     s->threads = o.threads;
     if (o.precision == BD_PRECISION_INT8) {
-        s->qk = &bd_qu8_kernels_ref;
-        s->qnet = bd_qnetwork_new(m, o.input_size, o.input_size, o.output_stride, err, errlen);
+        s->qk = bd_qu8_kernels_select(err, errlen);
+        if (s->qk && (s->qnet = bd_qnetwork_new(m, o.input_size, o.input_size, o.output_stride,
+                                                err, errlen)) &&
+            bd_qnetwork_prepare(s->qnet, s->qk)) {
+            snprintf(err, errlen, "out of memory packing the int8 weights");
+            bd_qnetwork_free(s->qnet);
+            s->qnet = NULL;
+        }
     } else if (o.precision == BD_PRECISION_DEFAULT || o.precision == BD_PRECISION_F32) {
         s->net = bd_network_new(m, o.input_size, o.input_size, o.output_stride, err, errlen);
     } else {
