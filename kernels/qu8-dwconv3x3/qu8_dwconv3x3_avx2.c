@@ -42,7 +42,7 @@ void bd_qu8_dwconv3x3_avx2(const uint8_t *in, int h, int w, int c, uint8_t *out,
 {
     const __m256i in_zp = _mm256_set1_epi32(p->in_zp), w_zp = _mm256_set1_epi32(p->w_zp);
     const __m256i low16 = _mm256_set1_epi32(0xFFFF);
-    const qu8_dw_geom g = {h, w, c, stride, dilation, pad_top, pad_left};
+    const qu8_dw_geom g = qu8_dw_geometry(h, w, c, stride, dilation, pad_top, pad_left);
     const int cv = c / 8 * 8;
     #pragma omp parallel for schedule(static)
     for (int oy = 0; oy < oh; oy++) {

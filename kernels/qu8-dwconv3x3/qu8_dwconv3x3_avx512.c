@@ -23,7 +23,7 @@ void bd_qu8_dwconv3x3_avx512(const uint8_t *in, int h, int w, int c, uint8_t *ou
 {
     const __m512i in_zp = _mm512_set1_epi32(p->in_zp), w_zp = _mm512_set1_epi32(p->w_zp);
     const __m512i low16 = _mm512_set1_epi32(0xFFFF);
-    const qu8_dw_geom g = {h, w, c, stride, dilation, pad_top, pad_left};
+    const qu8_dw_geom g = qu8_dw_geometry(h, w, c, stride, dilation, pad_top, pad_left);
     #pragma omp parallel for schedule(static)
     for (int oy = 0; oy < oh; oy++) {
         for (int c0 = 0; c0 < c; c0 += 16) {

@@ -15,6 +15,7 @@
  *   input       the caller's float input (quantised into `expanded` at the start of a run)
  *   logits      uint8 and their float dequantisation
  */
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,11 @@
 
 enum { Q_PING, Q_PONG, Q_EXPANDED, Q_DEPTHWISE, Q_INPUT, Q_LOGITS_U8, Q_LOGITS, Q_SMALL, Q_COUNT };
 
-#define MAX_PW (2 * MNV2_BLOCKS + 4)   /* expand, project per block; the four head convs */
+/* The layers whose weights a table may pack, as one matrix product each: index 2i + 1 is
+ * block i's project, 2i its expand, except index 0 (block 0 has no expand), which is the
+ * stem as a k = 3 x 3 x cin matrix product over im2col rows (its HWIO weights are already
+ * that k x n matrix); then the four head convolutions. */
+#define MAX_PW (2 * MNV2_BLOCKS + 4)
 
 struct bd_qnetwork {
     const bd_model *m;
@@ -32,15 +37,20 @@ struct bd_qnetwork {
     bd_net_plan plan;
     bd_arena arena;
     int buf[Q_COUNT];
+    size_t cap_depthwise;             /* bytes of the depthwise buffer */
     /* the 1x1 weights packed for one int8 table (packed at its first run) */
     const bd_qu8_kernels *packed_for;
     unsigned char *packed;
     const void *pw[MAX_PW];           /* per 1x1 layer: its packed weights, or NULL */
 };
 
+static void *buffer(const bd_qnetwork *n, int which);
+
 /* Every 1x1 layer of the model in a fixed order (the index into n->pw). */
 static const bd_qlayer *pw_layer(const bd_qmodel *q, int idx)
 {
+    if (idx == 0)
+        return &q->stem;
     if (idx < 2 * MNV2_BLOCKS)
         return idx & 1 ? &q->blocks[idx / 2].project : &q->blocks[idx / 2].expand;
     const bd_qlayer *head[4] = {&q->image_pooling, &q->aspp0, &q->concat_projection, &q->logits};
@@ -49,6 +59,11 @@ static const bd_qlayer *pw_layer(const bd_qmodel *q, int idx)
 
 static void pw_shape(const bd_model *m, int idx, int *k, int *n)
 {
+    if (idx == 0) {
+        *k = 9 * m->stem.cin;
+        *n = m->stem.cout;
+        return;
+    }
     const bd_layer *L = idx < 2 * MNV2_BLOCKS
         ? (idx & 1 ? &m->blocks[idx / 2].project : &m->blocks[idx / 2].expand)
         : (const bd_layer *[]){&m->image_pooling, &m->aspp0, &m->concat_projection,
@@ -72,8 +87,6 @@ static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
     for (int i = 0; i < MAX_PW; i++) {
         int kk, nn;
         off[i] = (size_t)-1;
-        if (i == 0)                                /* block 0 has no expand */
-            continue;
         pw_shape(n->m, i, &kk, &nn);
         size_t sz = k->pw_packed_size(kk, nn);
         if (sz) {
@@ -96,6 +109,44 @@ static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
         n->pw[i] = n->packed + off[i];
     }
     return 0;
+}
+
+/* The stem, 3x3 stride 2, as a matrix product when the table packed it: each thread
+ * gathers an output row's 3x3 x cin input patches (im2col, in the weights' ky, kx, ci order;
+ * taps outside the image hold in_zp, which contributes exactly 0 to (x - in_zp)(w - w_zp))
+ * into the `depthwise` buffer, free at this point, and multiplies them by the packed
+ * weights. The same integer sums as the direct convolution. Returns 0 if it did not apply. */
+static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint8_t *in,
+                       uint8_t *out)
+{
+    const bd_net_plan *pl = &n->plan;
+    const int cin = pl->cin, kk = 9 * cin, ow = pl->stem_w, cout = pl->stem_cout;
+    const int threads = omp_get_max_threads();
+    const size_t row = (size_t)ow * kk;
+    if (n->packed_for != k || !n->pw[0] || (size_t)threads * row > n->cap_depthwise)
+        return 0;
+    uint8_t *scratch = buffer(n, Q_DEPTHWISE);
+    const bd_qu8_conv *conv = &n->q->stem.conv;
+    #pragma omp parallel num_threads(threads)
+    {
+        uint8_t *col = scratch + (size_t)omp_get_thread_num() * row;
+        #pragma omp for schedule(static)
+        for (int oy = 0; oy < pl->stem_h; oy++) {
+            for (int ox = 0; ox < ow; ox++)
+                for (int ky = 0; ky < 3; ky++)
+                    for (int kx = 0; kx < 3; kx++) {
+                        const int y = 2 * oy + ky - pl->stem_pad_top, x = 2 * ox + kx - pl->stem_pad_left;
+                        uint8_t *d = col + (size_t)ox * kk + (size_t)(ky * 3 + kx) * cin;
+                        if (y < 0 || y >= pl->in_h || x < 0 || x >= pl->in_w)
+                            memset(d, (int)conv->in_zp, (size_t)cin);
+                        else
+                            memcpy(d, in + ((size_t)y * pl->in_w + x) * cin, (size_t)cin);
+                    }
+            /* inside a parallel region the kernel's own parallel loop runs on this thread */
+            k->pwconv_packed(col, ow, kk, out + (size_t)oy * ow * cout, cout, n->pw[0], conv);
+        }
+    }
+    return 1;
 }
 
 /* One 1x1 layer (index idx): packed if the table packs it, else the table's plain kernel. */
@@ -157,6 +208,7 @@ bd_qnetwork *bd_qnetwork_new(const bd_model *m, int in_h, int in_w, int output_s
     n->buf[Q_PONG] = bd_arena_reserve(a, ping);
     n->buf[Q_EXPANDED] = bd_arena_reserve(a, expanded);
     n->buf[Q_DEPTHWISE] = bd_arena_reserve(a, depthwise);
+    n->cap_depthwise = depthwise;
     n->buf[Q_INPUT] = bd_arena_reserve(a, (size_t)in_h * in_w * p->cin * sizeof(float));
     n->buf[Q_LOGITS_U8] = bd_arena_reserve(a, hw * m->num_classes);
     n->buf[Q_LOGITS] = bd_arena_reserve(a, hw * m->num_classes * sizeof(float));
@@ -248,9 +300,10 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
     bd_qu8_quantize_f32(buffer(n, Q_INPUT), npix * pl->cin, q->input.scale, q->input.zp, expanded);
     observe(obs, ctx, "MobilenetV2/MobilenetV2/input", NULL, expanded, pl->in_h, pl->in_w, pl->cin);
 
-    k->conv3x3s2(expanded, pl->in_h, pl->in_w, pl->cin, x, pl->stem_h, pl->stem_w,
-                 m->stem.cout, q->stem.weight, q->stem.bias, pl->stem_pad_top,
-                 pl->stem_pad_left, &q->stem.conv);
+    if (!stem_packed(n, k, expanded, x))
+        k->conv3x3s2(expanded, pl->in_h, pl->in_w, pl->cin, x, pl->stem_h, pl->stem_w,
+                     m->stem.cout, q->stem.weight, q->stem.bias, pl->stem_pad_top,
+                     pl->stem_pad_left, &q->stem.conv);
     observe(obs, ctx, "MobilenetV2/Conv/Relu6", NULL, x, pl->stem_h, pl->stem_w, m->stem.cout);
 
     int c = m->stem.cout;
