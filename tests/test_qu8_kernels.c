@@ -11,6 +11,7 @@
  * The depthwise 3x3 likewise: channels 1, 3, 7, 8, 9, 16, 17, 33, 960; widths 1, 2, 65;
  * heights 1..7; stride 1 and 2; dilation 1, 2, 4 (so every border, and maps smaller than the
  * filter); the same zero points, rounding ties and accumulator edges.
+ * ADD: every pair of input bytes, 12 random quantisations, odd lengths, in place.
  * Tables without SIMD kernels (the scalar one) have nothing to compare (listed).
  */
 #include <stdio.h>
@@ -186,6 +187,30 @@ int main(void)
         }
         CHECK(bad == 0, "%d of %d pwconv cases differ; first: %s", bad, cases, why);
         printf("  %s: pwconv %d cases, %d differ\n", t->isa, cases, bad);
+        if (t->add != bd_qu8_add_ref) {
+            /* ADD: every (a, b) pair, several quantisations, odd lengths, out aliasing b */
+            static uint8_t a[65536 + 17], bb[65536 + 17], want[65536 + 17], got[65536 + 17];
+            int addbad = 0, addcases = 0;
+            for (int q = 0; q < 12; q++) {
+                float sa = 0.05f + (float)(next() % 1000) / 1000.0f, sb = 0.05f + (float)(next() % 1000) / 1000.0f;
+                float so = (sa > sb ? sa : sb) * (0.6f + (float)(next() % 100) / 100.0f);
+                bd_qu8_add_params ap;
+                bd_qu8_add_setup(&ap, sa, zps[q % 3], sb, zps[(q / 3) % 3], so,
+                                 (int32_t)(next() % 256), (int)(next() % 3));
+                size_t n = q == 0 ? 65536 : (size_t[]){1, 15, 16, 17, 1000, 65553}[q % 6];
+                for (size_t i = 0; i < n; i++) {
+                    a[i] = q == 0 ? (uint8_t)(i & 255) : (uint8_t)next();
+                    bb[i] = q == 0 ? (uint8_t)(i >> 8) : (uint8_t)next();
+                }
+                bd_qu8_add_ref(a, bb, n, want, &ap);
+                memcpy(got, bb, n);
+                t->add(a, got, n, got, &ap);              /* in place, as the network runs it */
+                addcases++;
+                addbad += memcmp(got, want, n) != 0;
+            }
+            CHECK(addbad == 0, "%s add: %d of %d cases differ from the reference", t->isa, addbad, addcases);
+            printf("  %s: add %d cases, %d differ\n", t->isa, addcases, addbad);
+        }
         if (t->dwconv3x3 == bd_qu8_dwconv3x3_ref)
             continue;
         static const int chans[] = {1, 3, 7, 8, 9, 16, 17, 33, 960}, widths[] = {1, 2, 65};

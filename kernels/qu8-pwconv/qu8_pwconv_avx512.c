@@ -69,42 +69,67 @@ static inline int32_t quad(const uint8_t *row, size_t g, int k)
     return v;
 }
 
-#define MR 4
+#define MR 4           /* rows (pixels) per tile */
+
+static inline __m512i bcast4(const uint8_t *p)          /* 4 bytes to every lane */
+{
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm512_set1_epi32(v);
+}
 
 void bd_qu8_pwconv_packed_avx512(const uint8_t *in, int m, int k, uint8_t *out, int n,
                                  const void *packed, const bd_qu8_conv *p)
 {
     const int32_t *b2 = packed;
     const int8_t *pw = (const int8_t *)packed + blocks(n) * 16 * sizeof(int32_t);
-    const size_t kg = groups(k), nb = blocks(n);
+    const size_t kg = groups(k), kfull = (size_t)k / 4, nb = blocks(n);
     const int32_t wfix = 128 - p->w_zp;
     #pragma omp parallel for schedule(static)
     for (int i0 = 0; i0 < m; i0 += MR) {
         const uint8_t *row[MR];
-        __m512i fix[MR];
+        __m512i fix[MR], tail[MR];
         for (int r = 0; r < MR; r++) {       /* rows past m repeat the last (not stored) */
             row[r] = in + (size_t)(i0 + r < m ? i0 + r : m - 1) * k;
             int32_t s = 0;
             for (int t = 0; t < k; t++)
                 s += row[r][t];
             fix[r] = _mm512_set1_epi32((int32_t)((uint32_t)wfix * (uint32_t)s));
+            tail[r] = _mm512_set1_epi32(quad(row[r], kfull, k));   /* used if k % 4 */
         }
-        for (size_t b = 0; b < nb; b++) {
-            const __m512i bias = _mm512_loadu_si512(b2 + 16 * b);
-            __m512i acc[MR];
-            for (int r = 0; r < MR; r++)
-                acc[r] = _mm512_add_epi32(bias, fix[r]);
-            const int8_t *wb = pw + b * kg * 64;
-            for (size_t g = 0; g < kg; g++) {
-                const __m512i wv = _mm512_loadu_si512(wb + g * 64);
-                for (int r = 0; r < MR; r++)
-                    acc[r] = _mm512_dpbusd_epi32(acc[r], _mm512_set1_epi32(quad(row[r], g, k)), wv);
+        /* two blocks of 16 output channels at a time (the second repeats the first when
+         * the count is odd, and is not stored): 8 accumulators, 2 weight loads and 4
+         * broadcasts per 8 vpdpbusd */
+        for (size_t b = 0; b < nb; b += 2) {
+            const size_t b1 = b + 1 < nb ? b + 1 : b;
+            const __m512i bias0 = _mm512_loadu_si512(b2 + 16 * b), bias1 = _mm512_loadu_si512(b2 + 16 * b1);
+            __m512i acc0[MR], acc1[MR];
+            for (int r = 0; r < MR; r++) {
+                acc0[r] = _mm512_add_epi32(bias0, fix[r]);
+                acc1[r] = _mm512_add_epi32(bias1, fix[r]);
             }
-            const int nj = n - 16 * (int)b < 16 ? n - 16 * (int)b : 16;
-            for (int r = 0; r < MR && i0 + r < m; r++) {
-                __m128i q = requant16(acc[r], &p->rq);
-                _mm_mask_storeu_epi8(out + (size_t)(i0 + r) * n + 16 * b,
-                                     (__mmask16)((1u << nj) - 1), q);
+            const int8_t *w0 = pw + b * kg * 64, *w1 = pw + b1 * kg * 64;
+            for (size_t g = 0; g < kfull; g++) {
+                const __m512i x0 = _mm512_loadu_si512(w0 + g * 64), x1 = _mm512_loadu_si512(w1 + g * 64);
+                for (int r = 0; r < MR; r++) {
+                    const __m512i a = bcast4(row[r] + 4 * g);
+                    acc0[r] = _mm512_dpbusd_epi32(acc0[r], a, x0);
+                    acc1[r] = _mm512_dpbusd_epi32(acc1[r], a, x1);
+                }
+            }
+            if (kfull < kg) {
+                const __m512i x0 = _mm512_loadu_si512(w0 + kfull * 64), x1 = _mm512_loadu_si512(w1 + kfull * 64);
+                for (int r = 0; r < MR; r++) {
+                    acc0[r] = _mm512_dpbusd_epi32(acc0[r], tail[r], x0);
+                    acc1[r] = _mm512_dpbusd_epi32(acc1[r], tail[r], x1);
+                }
+            }
+            for (size_t bb = b; bb <= b1 && (bb == b || b1 != b); bb++) {
+                const int nj = n - 16 * (int)bb < 16 ? n - 16 * (int)bb : 16;
+                const __mmask16 mk = (__mmask16)((1u << nj) - 1);
+                for (int r = 0; r < MR && i0 + r < m; r++)
+                    _mm_mask_storeu_epi8(out + (size_t)(i0 + r) * n + 16 * bb, mk,
+                                         requant16(bb == b ? acc0[r] : acc1[r], &p->rq));
             }
         }
     }

@@ -30,7 +30,8 @@ static inline __m128i qu8_finish16(__m512i v, const bd_qu8_requant *rq)
     return _mm512_cvtepi32_epi8(v);
 }
 
-static inline __m128i requant16(__m512i acc, const bd_qu8_requant *rq)
+/* MultiplyByQuantizedMultiplier on 16 lanes (no zero point, no clamp). */
+static inline __m512i qu8_mbqm16(__m512i acc, const bd_qu8_requant *rq)
 {
     const int right = rq->shift > 0 ? 0 : -rq->shift;
     __m512i hm = qu8_high_mul16(acc, rq);
@@ -41,7 +42,12 @@ static inline __m128i requant16(__m512i acc, const bd_qu8_requant *rq)
         __m512i q = _mm512_sra_epi32(hm, _mm_cvtsi32_si128(right));
         hm = _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(rem, thr), q, _mm512_set1_epi32(1));
     }
-    return qu8_finish16(hm, rq);
+    return hm;
+}
+
+static inline __m128i requant16(__m512i acc, const bd_qu8_requant *rq)
+{
+    return qu8_finish16(qu8_mbqm16(acc, rq), rq);
 }
 
 static inline __m128i requant16_up(__m512i acc, const bd_qu8_requant *rq)
