@@ -27,6 +27,8 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
     need_cmd clang clang
     need libclang-rt-14-dev /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
     need_cmd valgrind valgrind
+    # tests/test_voc_int8.c decodes the VOC photos with libjpeg-turbo, as the int8 reference did
+    need_cmd libjpeg-turbo-progs djpeg
     # tests/bochs_run.sh: bochs-term only stands for the GUI plugin bochs depends on,
     # so that apt does not pull in bochs-wx and GTK (the runner uses the rfb display)
     need_cmd bochs bochs
