@@ -101,7 +101,7 @@ typedef void (*bd_qu8_pwconv_packed_fn)(const uint8_t *in, int m, int k, uint8_t
                                         const void *packed, const bd_qu8_conv *p);
 
 typedef struct bd_qu8_kernels {
-    const char *isa;                     /* "scalar", "avx2", "avx512vnni" */
+    const char *isa;                     /* "scalar", "avx2", "avx512vnni", "neon", "neondot" */
     bd_qu8_conv3x3s2_fn conv3x3s2;
     bd_qu8_dwconv3x3_fn dwconv3x3;
     bd_qu8_pwconv_fn pwconv;
@@ -117,7 +117,8 @@ extern const bd_qu8_kernels bd_qu8_kernels_ref;
 
 /* All int8 tables in this binary, NULL-terminated, scalar first; whether this CPU runs one
  * (avx512vnni needs AVX-512 F/BW/VL and VNNI from cpuid, with the OS saving zmm state);
- * and the choice: the best supported, or $BACKDROP_ISA_INT8 (scalar|avx2|avx512vnni).
+ * (neondot needs the ARMv8.2 dot product); and the choice: the best supported, or
+ * $BACKDROP_ISA_INT8 (scalar|avx2|avx512vnni|neon|neondot).
  * NULL and a message in err if that names an absent or unsupported table. */
 extern const bd_qu8_kernels *const bd_qu8_kernels_all[];
 int bd_qu8_kernels_supported(const bd_qu8_kernels *k);

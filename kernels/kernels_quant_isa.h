@@ -27,5 +27,9 @@ BD_DECLARE_QU8_DW(avx512)
 void bd_qu8_add_avx512(const uint8_t *a, const uint8_t *b, size_t n, uint8_t *out,
                        const bd_qu8_add_params *p);
 #endif
+#if defined(__aarch64__)
+BD_DECLARE_QU8_PW(neon)
+BD_DECLARE_QU8_PW(neondot)
+#endif
 
 #endif

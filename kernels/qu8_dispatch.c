@@ -1,7 +1,8 @@
 /* qu8_dispatch.c — the int8 kernel tables in this binary, whether this CPU runs each, and
  * the one-time choice (the best supported, or $BACKDROP_ISA_INT8). The AVX-512 table uses
  * vpdpbusd, so it needs AVX512_VNNI besides AVX-512 F/BW/VL; gcc's __builtin_cpu_supports
- * includes the OS saving the zmm state. */
+ * includes the OS saving the zmm state. On aarch64 NEON is always there; the dot-product
+ * table needs ASIMDDP in the kernel's hwcaps (getauxval). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,12 +13,23 @@
 #define BD_QU8_X86 1
 extern const bd_qu8_kernels bd_qu8_kernels_avx2, bd_qu8_kernels_avx512vnni;
 #endif
+#if defined(__aarch64__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP (1UL << 20)
+#endif
+extern const bd_qu8_kernels bd_qu8_kernels_neon, bd_qu8_kernels_neondot;
+#endif
 
 const bd_qu8_kernels *const bd_qu8_kernels_all[] = {
     &bd_qu8_kernels_ref,
 #ifdef BD_QU8_X86
     &bd_qu8_kernels_avx2,
     &bd_qu8_kernels_avx512vnni,
+#endif
+#if defined(__aarch64__)
+    &bd_qu8_kernels_neon,
+    &bd_qu8_kernels_neondot,
 #endif
     NULL,
 };
@@ -36,6 +48,12 @@ int bd_qu8_kernels_supported(const bd_qu8_kernels *k)
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
 #endif
+#if defined(__aarch64__)
+    if (!strcmp(k->isa, "neon"))
+        return 1;                           /* part of the aarch64 base ISA */
+    if (!strcmp(k->isa, "neondot"))
+        return (getauxval(AT_HWCAP) & HWCAP_ASIMDDP) != 0;
+#endif
     return 0;
 }
 
@@ -51,8 +69,8 @@ static const bd_qu8_kernels *select_uncached(char *err, size_t errlen)
             snprintf(err, errlen, "BACKDROP_ISA_INT8=%s: this CPU does not support %s", want, want);
             return NULL;
         }
-        snprintf(err, errlen, "BACKDROP_ISA_INT8=%s: not in this binary (use scalar, avx2 or "
-                 "avx512vnni)", want);
+        snprintf(err, errlen, "BACKDROP_ISA_INT8=%s: not in this binary (use scalar, avx2, "
+                 "avx512vnni, neon or neondot)", want);
         return NULL;
     }
     const bd_qu8_kernels *best = &bd_qu8_kernels_ref;

@@ -16,6 +16,7 @@
 
 #include "kernels_quant.h"
 #include "kernels_quant_isa.h"
+#include "qu8_pwconv_body.h"
 #include "simd/qu8_requant_avx2.h"
 
 #define MAX_PAIRS 2048          /* rows up to 4096 channels; wider layers stay unpacked and
@@ -29,26 +30,13 @@ size_t bd_qu8_pw_packed_size_avx2(int k, int n)
 {
     if (pairs(k) > MAX_PAIRS)
         return 0;                      /* not packed: the network uses the reference */
-    return blocks8(n) * 8 * sizeof(int32_t) + blocks8(n) * pairs(k) * 32;
+    return qu8_pack_i16_size(k, n, 2);
 }
 
 void bd_qu8_pw_pack_avx2(const uint8_t *w, const int32_t *bias, int k, int n,
                          const bd_qu8_conv *p, void *dst)
 {
-    int32_t *b8 = dst;
-    int16_t *pw = (int16_t *)(void *)((char *)dst + blocks8(n) * 8 * sizeof(int32_t));
-    memset(dst, 0, bd_qu8_pw_packed_size_avx2(k, n));
-    for (int j = 0; j < n; j++)
-        b8[j] = bias[j];
-    for (size_t b = 0; b < blocks8(n); b++)
-        for (size_t q = 0; q < pairs(k); q++)
-            for (int c = 0; c < 8; c++)
-                for (int u = 0; u < 2; u++) {
-                    size_t t = 2 * q + (size_t)u, j = 8 * b + (size_t)c;
-                    if (t < (size_t)k && j < (size_t)n)
-                        pw[((b * pairs(k) + q) * 8 + (size_t)c) * 2 + (size_t)u] =
-                            (int16_t)((int32_t)w[t * n + j] - p->w_zp);
-                }
+    qu8_pack_i16(w, bias, k, n, p->w_zp, 2, dst);
 }
 
 void bd_qu8_pwconv_packed_avx2(const uint8_t *in, int m, int k, uint8_t *out, int n,
