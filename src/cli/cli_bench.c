@@ -1,7 +1,7 @@
 /* cli_bench.c — `backdrop bench`: end-to-end timing of the network on a synthetic input.
  *
  *   backdrop bench [--model F] [--os N] [--threads N] [--runs N] [--warmup N] [--size N]
- *                  [--per-run] [--layers] [--precision int8|f32]
+ *                  [--per-run] [--layers]
  *
  * Times bd_network_run() (normalised input -> logits, the span the peers in bench/ time too)
  * with the kernel table bd_kernels_select() picks ($BACKDROP_ISA to force one). The input is
@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "io/threads.h"
 #include "kernels.h"
 #include "engine/model.h"
 #include "engine/network.h"
@@ -44,9 +45,9 @@ static void usage(FILE *to)
         "  --size N     square input size (default: the model's, usually 513)\n"
         "  --per-run    print every run's time\n"
         "  --layers     one more run, timed layer by layer (ms, GFLOP/s per layer; f32)\n"
-        "  --precision P  f32 (default) or int8 (files from uint8 models; the same MACs)\n"
-        "  $BACKDROP_ISA=scalar|avx2|avx512|neon forces a kernel table,\n"
-        "  $BACKDROP_ISA_INT8=scalar|avx2|avx512vnni an int8 one.\n"
+        "  --precision P  f32 (default) or int8 (files from uint8 models; the same MACs;\n"
+        "               $BACKDROP_ISA_INT8=scalar|avx2|avx512vnni|neon|neondot forces a table)\n"
+        "  $BACKDROP_ISA=scalar|avx2|avx512|neon forces a kernel table.\n"
         "  Last line: network median_ms=X min_ms=Y max_ms=Z gflops=G\n",
         cli_default_model(), omp_get_max_threads());
 }
@@ -175,6 +176,11 @@ static int parse_args(int argc, char **argv, bench_opts *o)
             i++;
         }
     }
+    if (o->threads > BD_MAX_THREADS) {
+        fprintf(stderr, "backdrop bench: --threads must be 1..%d, not %d\n", BD_MAX_THREADS,
+                o->threads);
+        return -1;
+    }
     if (o->runs < 1 || o->runs > MAX_RUNS || o->threads < 0 ||
         (o->os && o->os != 8 && o->os != 16)) {
         fprintf(stderr, "backdrop bench: need 1 <= --runs <= %d and --os 8 or 16\n", MAX_RUNS);
@@ -216,24 +222,29 @@ static void print_layers(const layer_log *L, double t_start, double flops_total)
 
 int cli_bench(int argc, char **argv)
 {
-    bench_opts o = {cli_default_model(), 0, 0, 10, 2, 0, 0, 0, 0};
+    bench_opts o = {NULL, 0, 0, 10, 2, 0, 0, 0, 0};
     if (parse_args(argc, argv, &o))
         return BD_EXIT_USAGE;
-    if (o.threads > 0)
-        omp_set_num_threads(o.threads);
-    int threads = omp_get_max_threads();
-
     char err[512];
+    int threads = bd_threads_start(o.threads, err, sizeof err);
+    if (threads < 0) {
+        fprintf(stderr, "backdrop bench: %s\n", err);
+        return BD_EXIT_FAIL;
+    }
+
     const bd_kernels *k = bd_kernels_select(err, sizeof err);
     if (!k) {
         fprintf(stderr, "backdrop bench: %s\n", err);
         return BD_EXIT_FAIL;
     }
-    bd_model *m = bd_model_load(o.model, err, sizeof err);
+    char *model_path = cli_model_path(o.model, err, sizeof err);
+    bd_model *m = model_path ? cli_load_model(model_path, err, sizeof err) : NULL;
     if (!m) {
         fprintf(stderr, "backdrop bench: %s\n", err);
+        free(model_path);
         return BD_EXIT_FAIL;
     }
+    o.model = model_path;
     int os = o.os ? o.os : m->export_output_stride;
     int size = o.size ? o.size : m->input_size;
     bd_network *net = bd_network_new(m, size, size, os, err, sizeof err);
@@ -247,6 +258,7 @@ int cli_bench(int argc, char **argv)
         free(L);
         bd_network_free(net);
         bd_model_free(m);
+        free(model_path);
         return BD_EXIT_FAIL;
     }
     size_t in_bytes = (size_t)size * size * 3 * sizeof *input;
@@ -277,6 +289,7 @@ int cli_bench(int argc, char **argv)
             free(ms);
             free(L);
             bd_model_free(m);
+            free(model_path);
             return BD_EXIT_FAIL;
         }
         o.layers = 0;
@@ -321,5 +334,6 @@ int cli_bench(int argc, char **argv)
     bd_network_free(net);
     bd_qnetwork_free(qnet);
     bd_model_free(m);
+    free(model_path);
     return n > 0 ? BD_EXIT_OK : BD_EXIT_FAIL;
 }
