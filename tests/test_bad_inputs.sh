@@ -102,9 +102,9 @@ sys.path.insert(0, 'tools')
 from crc32c import crc32c
 src, d = sys.argv[1], sys.argv[2]
 b = bytearray(open(src, 'rb').read())
-v2 = bytearray(b); struct.pack_into('<I', v2, 8, 2)
-struct.pack_into('<I', v2, 60, crc32c(bytes(v2[:60])))
-open(d + '/v2.bdw', 'wb').write(v2)
+v3 = bytearray(b); struct.pack_into('<I', v3, 8, 3)
+struct.pack_into('<I', v3, 60, crc32c(bytes(v3[:60])))
+open(d + '/v3.bdw', 'wb').write(v3)
 meta_size, count = struct.unpack_from('<II', b, 32)
 dir_off = struct.unpack_from('<Q', b, 40)[0]
 meta = bytes(b[64:64 + meta_size])
@@ -128,8 +128,8 @@ fails 2 "--bogus" "info: unknown option" -- "$BIN" info --bogus
 fails 2 "one weights file" "info: two files" -- "$BIN" info "$W" "$W"
 TFL=$SHARED/models/deeplabv3_mnv2_pascal_quant/deeplabv3_mnv2_pascal_quant.tflite
 [ -f "$TFL" ] && fails 1 "not a backdrop weights file" "info: a .tflite model" -- "$BIN" info "$TFL"
-if [ -f "$T/in/v2.bdw" ]; then
-    fails 1 "version 2" "info: format version 2" -- "$BIN" info "$T/in/v2.bdw"
+if [ -f "$T/in/v3.bdw" ]; then
+    fails 1 "unsupported version 3 (this build reads versions 1 to 2" "info: format version 3" -- "$BIN" info "$T/in/v3.bdw"
     fails 1 "resnet101_segmenter_x" "info: another network" -- "$BIN" info "$T/in/othernet.bdw"
     fails 1 "truncated" "info: truncated weights" -- "$BIN" info "$T/in/truncated.bdw"
 else
@@ -162,7 +162,13 @@ if has_cmd labels && [ -f "$W" ] && [ -f "$T/in/one.png" ]; then
     lab_fails 1 "shortdata.png" "PNG with too little pixel data" "$T/in/shortdata.png"
     [ -f "$T/in/truncated.png" ] && lab_fails 1 "truncated.png" "truncated PNG photo" "$T/in/truncated.png"
     [ -f "$T/in/truncated.jpg" ] && lab_fails 1 "truncated.jpg" "JPEG cut after 200 bytes" "$T/in/truncated.jpg"
-    lab_fails 1 "$T/in/v2.bdw" "weights of format version 2" "$T/in/one.png" --model "$T/in/v2.bdw"
+    lab_fails 1 "$T/in/v3.bdw" "weights of format version 3" "$T/in/one.png" --model "$T/in/v3.bdw"
+    lab_fails 2 "--precision must be int8 or f32, not 'int9'" "--precision int9" "$T/in/one.png" --precision int9
+    lab_fails 2 "--precision must be int8 or f32" "--precision without a value" "$T/in/one.png" --precision
+    case $W in *dm05_pascal.bdw)
+        lab_fails 1 "has no int8 network (converted from a float model); run it with --precision f32" \
+            "--precision int8 with a float model" "$T/in/one.png" --precision int8 ;;
+    esac
     lab_fails 1 "resnet101_segmenter_x" "weights of another network" "$T/in/one.png" --model "$T/in/othernet.bdw"
     lab_fails 2 "--os" "--os 7" "$T/in/one.png" --os 7
     lab_fails 2 "--os" "--os 12" "$T/in/one.png" --os 12
@@ -224,6 +230,7 @@ if has_cmd blur && [ -f "$W" ] && [ -f "$T/in/one.png" ]; then
         fx_fails 2 "--frobnicate" "unknown option" $e "$T/in/one.png" -o "$O" --frobnicate $x
         fx_fails 2 "--threads" "--threads -1" $e "$T/in/one.png" -o "$O" --threads -1 $x
         fx_fails 2 "--os" "--os 7" $e "$T/in/one.png" -o "$O" --os 7 $x
+        fx_fails 2 "--precision must be int8 or f32, not 'fp16'" "--precision fp16" $e "$T/in/one.png" -o "$O" --precision fp16 $x
         fx_fails 2 "no output" "no -o" $e "$T/in/one.png" $x
         fx_fails 2 "no input" "no input" $e -o "$O" $x
         fx_fails 2 "unicorn" "unknown class" $e "$T/in/one.png" -o "$O" --class unicorn $x
@@ -540,7 +547,7 @@ if command -v valgrind >/dev/null 2>&1 && ! grep -q "__asan_init" "$BIN" 2>/dev/
         rc=$?
         [ "$rc" = 1 ] || [ "$rc" = 2 ] && ok || bad "valgrind: $d: exit $rc: $(tail -n 20 "$T/vg.txt")"
     }
-    vg "info, version 2 weights" "$BIN" info "$T/in/v2.bdw"
+    vg "info, version 3 weights" "$BIN" info "$T/in/v3.bdw"
     vg "info, another network" "$BIN" info "$T/in/othernet.bdw"
     if has_cmd labels && [ -f "$W" ]; then
         vg "labels, corrupt PNG" "$BIN" labels --model "$W" "$T/in/badzlib.png" -o "$T/out/x.png"
