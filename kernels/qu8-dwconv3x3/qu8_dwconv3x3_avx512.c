@@ -1,51 +1,122 @@
-/* qu8_dwconv3x3_avx512.c — the uint8 depthwise 3x3 convolution with AVX-512, bit-identical
- * to qu8_dwconv3x3_ref.c.
+/* qu8_dwconv3x3_avx512.c — the uint8 depthwise 3x3 convolution with AVX-512 (VNNI table),
+ * bit-identical to qu8_dwconv3x3_ref.c.
  *
- * Channels are innermost, so 16 channels of one pixel are one vector: each tap widens 16
- * input bytes to int32 and takes the zero point off (x - in_zp, in -255..255), and vpmaddwd
- * multiplies it by the tap's weights (w - w_zp), stored as int16 in the low half of each
- * int32 lane with a zero high half, so each lane gets exactly (x - in_zp)(w - w_zp). The
- * taps are added in the reference's order onto the bias; taps outside the image are
- * skipped, as there. The 9 weight vectors and the bias of a 16-channel slice stay in
- * registers for a whole output row. Requantisation: simd/qu8_requant_avx512.h, rounding
- * the shift half up as the depthwise reference does. The channel tail uses masked loads.
+ * Two taps per multiply: vpdpwssd multiplies pairs of int16 and adds both products to an
+ * int32 lane, so each lane holds one channel's taps t and t + 1 side by side (the 9th tap
+ * paired with a zero). 32 channels at a time: the input bytes of the two taps are widened to
+ * int16 and interleaved (vpunpcklwd / vpunpckhwd: channels 8L..8L+3 and 8L+4..8L+7 of each
+ * 128-bit lane L, an order vpackssdw undoes at the end). The zero point of the input is
+ * folded into the bias, which makes every lane's sum exact and equal to the reference's:
+ *   sum_t (x_t - in_zp)(w_t - w_zp) = sum_t x_t (w_t - w_zp)  -  in_zp sum_t (w_t - w_zp)
+ * (x_t in 0..255 and w_t - w_zp in -255..255 are int16, each pair sum fits int32). A tap
+ * outside the image reads a row of in_zp bytes instead: x_t = in_zp adds exactly the term
+ * the folded bias took off, i.e. the tap contributes 0, as the reference's skipped tap.
+ * The weights are repacked once per call (interleaved pairs, the bias' in the same lane
+ * order). Requantisation: simd/qu8_requant_avx512.h, the shift rounding half up as the
+ * depthwise reference does.
  */
 #include <immintrin.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "kernels_quant.h"
 #include "kernels_quant_isa.h"
-#include "qu8_dwconv3x3_body.h"
 #include "simd/qu8_requant_avx512.h"
+
+#define PAIRS 5                  /* taps (0,1) (2,3) (4,5) (6,7) (8,-) */
+
+/* Per block of 32 channels: bias' lo, hi (16 int32 each), then per pair wlo, whi (32 int16
+ * each as 16 interleaved pairs). */
+typedef struct { __m512i bias[2], w[PAIRS][2]; } dw_block;
+
+/* (the interleaved order: lo lane 4L + j is channel 8L + j, hi lane 4L + j channel 8L+4+j) */
+static int lane_channel(int half, int i) { return 8 * (i / 4) + 4 * half + i % 4; }
+
+static void pack_block(const uint8_t *weight, const int32_t *bias, int c, int c0,
+                       const bd_qu8_conv *p, dw_block *b)
+{
+    int16_t wt[9][32] = {{0}};
+    int32_t bs[2][16];
+    for (int t = 0; t < 9; t++)
+        for (int j = 0; j < 32 && c0 + j < c; j++)
+            wt[t][j] = (int16_t)((int32_t)weight[(size_t)t * c + c0 + j] - p->w_zp);
+    for (int half = 0; half < 2; half++)
+        for (int i = 0; i < 16; i++) {
+            const int j = lane_channel(half, i);
+            uint32_t s = 0;
+            for (int t = 0; t < 9; t++)
+                s += (uint32_t)(int32_t)wt[t][j];
+            /* modulo 2^32, like the accumulators */
+            bs[half][i] = c0 + j < c ? (int32_t)((uint32_t)bias[c0 + j] - (uint32_t)p->in_zp * s) : 0;
+        }
+    b->bias[0] = _mm512_loadu_si512(bs[0]);
+    b->bias[1] = _mm512_loadu_si512(bs[1]);
+    const __m512i zero = _mm512_setzero_si512();
+    for (int q = 0; q < PAIRS; q++) {
+        const __m512i a = _mm512_loadu_si512(wt[2 * q]);
+        const __m512i n = 2 * q + 1 < 9 ? _mm512_loadu_si512(wt[2 * q + 1]) : zero;
+        b->w[q][0] = _mm512_unpacklo_epi16(a, n);
+        b->w[q][1] = _mm512_unpackhi_epi16(a, n);
+    }
+}
+
+/* 32 channels of one output pixel from its 9 tap rows (channel c0 of each). */
+static inline void pixel32(const uint8_t *const tap[9], size_t c0, __mmask32 mk,
+                           const dw_block *b, const bd_qu8_conv *p, uint8_t *o)
+{
+    __m512i lo = b->bias[0], hi = b->bias[1];
+    const __m512i zero = _mm512_setzero_si512();
+    for (int q = 0; q < PAIRS; q++) {
+        const __m512i a = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(mk, tap[2 * q] + c0));
+        const __m512i n = 2 * q + 1 < 9
+            ? _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(mk, tap[2 * q + 1] + c0)) : zero;
+        lo = _mm512_dpwssd_epi32(lo, _mm512_unpacklo_epi16(a, n), b->w[q][0]);
+        hi = _mm512_dpwssd_epi32(hi, _mm512_unpackhi_epi16(a, n), b->w[q][1]);
+    }
+    /* both halves requantised and clamped to lo..hi (within 0..255) in int32; vpackssdw
+     * puts the channels back in order, vpmovwb keeps the bytes */
+    const __m512i v = _mm512_packs_epi32(qu8_up16(lo, &p->rq), qu8_up16(hi, &p->rq));
+    _mm256_mask_storeu_epi8(o + c0, mk, _mm512_cvtepi16_epi8(v));
+}
 
 void bd_qu8_dwconv3x3_avx512(const uint8_t *in, int h, int w, int c, uint8_t *out, int oh,
                              int ow, const uint8_t *weight, const int32_t *bias, int stride,
                              int dilation, int pad_top, int pad_left, const bd_qu8_conv *p)
 {
-    const __m512i in_zp = _mm512_set1_epi32(p->in_zp), w_zp = _mm512_set1_epi32(p->w_zp);
-    const __m512i low16 = _mm512_set1_epi32(0xFFFF);
-    const qu8_dw_geom g = qu8_dw_geometry(h, w, c, stride, dilation, pad_top, pad_left);
+    const int nb = (c + 31) / 32;
+    dw_block *blk = NULL;
+    uint8_t *zrow = malloc((size_t)nb * 32);
+    if (!zrow || posix_memalign((void **)&blk, 64, (size_t)nb * sizeof *blk)) {
+        free(zrow);                       /* out of memory: the reference needs none */
+        bd_qu8_dwconv3x3_ref(in, h, w, c, out, oh, ow, weight, bias, stride, dilation,
+                             pad_top, pad_left, p);
+        return;
+    }
+    memset(zrow, (int)p->in_zp, (size_t)nb * 32);
+    for (int b = 0; b < nb; b++)
+        pack_block(weight, bias, c, 32 * b, p, &blk[b]);
     #pragma omp parallel for schedule(static)
     for (int oy = 0; oy < oh; oy++) {
-        for (int c0 = 0; c0 < c; c0 += 16) {
-            const int nc = c - c0 < 16 ? c - c0 : 16;
-            const __mmask16 mk = (__mmask16)((1u << nc) - 1);
-            __m512i wv[9];
-            for (int t = 0; t < 9; t++) {
-                __m512i v = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mk, weight + (size_t)t * c + c0));
-                wv[t] = _mm512_and_si512(_mm512_sub_epi32(v, w_zp), low16);
+        const uint8_t *rows[3];
+        for (int ky = 0; ky < 3; ky++) {
+            const int y = stride * oy + dilation * ky - pad_top;
+            rows[ky] = y >= 0 && y < h ? in + (size_t)y * w * c : NULL;
+        }
+        for (int ox = 0; ox < ow; ox++) {
+            const uint8_t *tap[9];
+            for (int kx = 0; kx < 3; kx++) {
+                const int x = stride * ox + dilation * kx - pad_left;
+                for (int ky = 0; ky < 3; ky++)
+                    tap[3 * ky + kx] = rows[ky] && x >= 0 && x < w ? rows[ky] + (size_t)x * c : zrow;
             }
-            const __m512i b = _mm512_maskz_loadu_epi32(mk, bias + c0);
-            for (int ox = 0; ox < ow; ox++) {
-                size_t off[9];
-                int tap[9], nt = qu8_dw_taps(&g, oy, ox, off, tap);
-                __m512i acc = b;
-                for (int i = 0; i < nt; i++) {
-                    __m512i xv = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(mk, in + off[i] + c0));
-                    acc = _mm512_add_epi32(acc, _mm512_madd_epi16(_mm512_sub_epi32(xv, in_zp), wv[tap[i]]));
-                }
-                _mm_mask_storeu_epi8(out + ((size_t)oy * ow + ox) * c + c0, mk,
-                                     requant16_up(acc, &p->rq));
+            uint8_t *o = out + ((size_t)oy * ow + ox) * c;
+            for (int b = 0; b < nb; b++) {
+                const int nc = c - 32 * b < 32 ? c - 32 * b : 32;
+                const __mmask32 mk = nc == 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)((1u << nc) - 1);
+                pixel32(tap, (size_t)32 * b, mk, &blk[b], p, o);
             }
         }
     }
+    free(zrow);
+    free(blk);
 }

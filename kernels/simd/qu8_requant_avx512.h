@@ -22,12 +22,17 @@ static inline __m512i qu8_high_mul16(__m512i acc, const bd_qu8_requant *rq)
     return _mm512_mask_blend_epi32(0xAAAA, even, odd);   /* the low 32 bits of each */
 }
 
-static inline __m128i qu8_finish16(__m512i v, const bd_qu8_requant *rq)
+/* + the zero point, clamped to lo..hi, still int32 */
+static inline __m512i qu8_clamp16(__m512i v, const bd_qu8_requant *rq)
 {
     v = _mm512_add_epi32(v, _mm512_set1_epi32(rq->out_zp));
     v = _mm512_max_epi32(v, _mm512_set1_epi32(rq->lo));
-    v = _mm512_min_epi32(v, _mm512_set1_epi32(rq->hi));
-    return _mm512_cvtepi32_epi8(v);
+    return _mm512_min_epi32(v, _mm512_set1_epi32(rq->hi));
+}
+
+static inline __m128i qu8_finish16(__m512i v, const bd_qu8_requant *rq)
+{
+    return _mm512_cvtepi32_epi8(qu8_clamp16(v, rq));
 }
 
 /* MultiplyByQuantizedMultiplier on 16 lanes (no zero point, no clamp). */
@@ -50,14 +55,20 @@ static inline __m128i requant16(__m512i acc, const bd_qu8_requant *rq)
     return qu8_finish16(qu8_mbqm16(acc, rq), rq);
 }
 
-static inline __m128i requant16_up(__m512i acc, const bd_qu8_requant *rq)
+/* The depthwise requantisation (shift rounded half up), clamped, as int32 lanes. */
+static inline __m512i qu8_up16(__m512i acc, const bd_qu8_requant *rq)
 {
     const int right = rq->shift > 0 ? 0 : -rq->shift;
     __m512i hm = qu8_high_mul16(acc, rq);
     if (right)
         hm = _mm512_sra_epi32(_mm512_add_epi32(hm, _mm512_set1_epi32((int32_t)(UINT32_C(1) << (right - 1)))),
                               _mm_cvtsi32_si128(right));
-    return qu8_finish16(hm, rq);
+    return qu8_clamp16(hm, rq);
+}
+
+static inline __m128i requant16_up(__m512i acc, const bd_qu8_requant *rq)
+{
+    return _mm512_cvtepi32_epi8(qu8_up16(acc, rq));
 }
 
 #endif

@@ -44,7 +44,8 @@ static void usage(FILE *to)
         "  --runs N     timed runs (default 10), after --warmup N untimed ones (default 2)\n"
         "  --size N     square input size (default: the model's, usually 513)\n"
         "  --per-run    print every run's time\n"
-        "  --layers     one more run, timed layer by layer (ms, GFLOP/s per layer; f32)\n"
+        "  --layers     one more run, timed layer by layer (ms, GFLOP/s per layer; for\n"
+        "               int8 GOP/s: 2 x integer multiply-adds / time)\n"
         "  --precision P  f32 (default) or int8 (files from uint8 models; the same MACs;\n"
         "               $BACKDROP_ISA_INT8=scalar|avx2|avx512vnni|neon|neondot forces a table)\n"
         "  $BACKDROP_ISA=scalar|avx2|avx512|neon forces a kernel table.\n"
@@ -113,11 +114,9 @@ static double layer_macs(layer_log *L, const char *name, int h, int w, int c)
     return 0;
 }
 
-static void observe_layer(void *ctx, const char *name, const float *t, int h, int w, int c)
+static void record(layer_log *L, double t_end, const char *name, int h, int w, int c,
+                   double macs)
 {
-    (void)t;
-    double t_end = bd_now_ms();
-    layer_log *L = ctx;
     if (L->count >= MAX_LAYERS)
         return;
     layer_rec *r = &L->rec[L->count++];
@@ -125,8 +124,44 @@ static void observe_layer(void *ctx, const char *name, const float *t, int h, in
     r->h = h;
     r->w = w;
     r->c = c;
-    r->macs = layer_macs(L, name, h, w, c);
+    r->macs = macs;
     r->t_end = t_end;
+}
+
+static void observe_layer(void *ctx, const char *name, const float *t, int h, int w, int c)
+{
+    (void)t;
+    double t_end = bd_now_ms();
+    layer_log *L = ctx;
+    record(L, t_end, name, h, w, c, layer_macs(L, name, h, w, c));
+}
+
+/* The int8 network names its layers after the TFLite graph's tensors ("…/expand/Relu6",
+ * "…/project/add_fold", "aspp0/Relu", ...): the same layers as the float network's, so the
+ * float name (the tensor name up to its last part) gives the multiply-adds; a block's ADD is
+ * its own step here (no multiply-adds), and concat_projection runs over the whole
+ * concatenation (the float network folds its image-pooling half into a bias). */
+static void observe_qlayer(void *ctx, const char *name, const uint8_t *t, int h, int w, int c)
+{
+    (void)t;
+    double t_end = bd_now_ms();
+    layer_log *L = ctx;
+    const bd_model *m = L->m;
+    char fname[96];
+    snprintf(fname, sizeof fname, "%s", name);
+    static const char *const tails[] = {"/Relu6", "/add_fold", "/AvgPool", "/Relu", "/BiasAdd"};
+    for (size_t i = 0; i < sizeof tails / sizeof *tails; i++)
+        if (ends_with(fname, tails[i])) {
+            fname[strlen(fname) - strlen(tails[i])] = 0;
+            break;
+        }
+    double macs = 0;
+    if (!strcmp(fname, "concat_projection"))
+        macs = (double)h * w * m->concat_projection.cin * m->concat_projection.cout;
+    else if (!ends_with(fname, "/add") && strncmp(fname, "ResizeBilinear", 14) &&
+             strcmp(fname, "concat") && !strstr(fname, "/input"))
+        macs = layer_macs(L, fname, h, w, c);
+    record(L, t_end, name, h, w, c, macs);
 }
 
 /* ------------------------------------------------------------ the command ------------- */
@@ -292,7 +327,6 @@ int cli_bench(int argc, char **argv)
             free(model_path);
             return BD_EXIT_FAIL;
         }
-        o.layers = 0;
     }
     const char *isa = qnet ? qk->isa : k->isa;
     printf("# backdrop bench: %s (depth %g, %d classes), input %dx%d, output stride %d, %s\n",
@@ -306,10 +340,16 @@ int cli_bench(int argc, char **argv)
     if (o.layers) {                    /* a warm run, observed layer by layer */
         memset(L, 0, sizeof *L);
         L->m = m;
-        memcpy(bd_network_input(net), input, in_bytes);
+        memcpy(qnet ? bd_qnetwork_input(qnet) : bd_network_input(net), input, in_bytes);
         t_start = bd_now_ms();
-        bd_network_run(net, k, observe_layer, L);
-        print_layers(L, t_start, flops);
+        if (qnet)
+            bd_qnetwork_run(qnet, qk, observe_qlayer, L);
+        else
+            bd_network_run(net, k, observe_layer, L);
+        double qflops = 0;
+        for (int i = 0; i < L->count; i++)
+            qflops += 2.0 * L->rec[i].macs;
+        print_layers(L, t_start, qnet ? qflops : flops);
     }
     int n = 0;
     for (; n < o.runs; n++) {
