@@ -69,13 +69,70 @@ static inline int32_t quad(const uint8_t *row, size_t g, int k)
     return v;
 }
 
-#define MR 4           /* rows (pixels) per tile */
+#define MR 6           /* rows (pixels) per tile */
+#define NBMAX 4        /* blocks of 16 output channels per tile: 6 x 4 accumulators */
 
-static inline __m512i bcast4(const uint8_t *p)          /* 4 bytes to every lane */
+/* The byte sum of a row (vpsadbw against zero adds 8 bytes into each 64-bit lane). */
+static inline int32_t row_sum(const uint8_t *row, int k)
 {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return _mm512_set1_epi32(v);
+    __m512i s = _mm512_setzero_si512();
+    for (int t = 0; t < k; t += 64) {
+        const __mmask64 mk = k - t >= 64 ? ~(__mmask64)0 : ((__mmask64)1 << (k - t)) - 1;
+        s = _mm512_add_epi64(s, _mm512_sad_epu8(_mm512_maskz_loadu_epi8(mk, row + t),
+                                                _mm512_setzero_si512()));
+    }
+    return (int32_t)_mm512_reduce_add_epi64(s);
+}
+
+/* One tile: MR rows times nb (1..NBMAX, a constant once inlined) blocks of 16 output
+ * channels from column col0: per group of 4 inputs nb weight loads, MR broadcasts and
+ * MR x nb vpdpbusd. Rows past `rows` repeat the last row and are not stored. */
+static inline __attribute__((always_inline))
+void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tail[MR],
+          const int8_t *w, size_t bstride, size_t kg, size_t kfull, const int32_t *bias,
+          const int nb, int col0, int n, uint8_t *out, int rows, const bd_qu8_conv *p)
+{
+    __m512i acc[MR][NBMAX], wv[NBMAX];
+    #pragma GCC unroll 4
+    for (int j = 0; j < nb; j++)
+        wv[j] = _mm512_loadu_si512(bias + col0 + 16 * j);
+    #pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+        #pragma GCC unroll 4
+        for (int j = 0; j < nb; j++)
+            acc[r][j] = _mm512_add_epi32(wv[j], fix[r]);
+    }
+    for (size_t g = 0; g < kfull; g++) {
+        #pragma GCC unroll 4
+        for (int j = 0; j < nb; j++)
+            wv[j] = _mm512_loadu_si512(w + j * bstride + g * 64);
+        #pragma GCC unroll 6
+        for (int r = 0; r < MR; r++) {
+            int32_t q;
+            memcpy(&q, row[r] + 4 * g, 4);
+            const __m512i a = _mm512_set1_epi32(q);
+            #pragma GCC unroll 4
+            for (int j = 0; j < nb; j++)
+                acc[r][j] = _mm512_dpbusd_epi32(acc[r][j], a, wv[j]);
+        }
+    }
+    if (kfull < kg) {
+        #pragma GCC unroll 4
+        for (int j = 0; j < nb; j++)
+            wv[j] = _mm512_loadu_si512(w + j * bstride + kfull * 64);
+        #pragma GCC unroll 6
+        for (int r = 0; r < MR; r++) {
+            #pragma GCC unroll 4
+            for (int j = 0; j < nb; j++)
+                acc[r][j] = _mm512_dpbusd_epi32(acc[r][j], tail[r], wv[j]);
+        }
+    }
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < nb; j++) {
+            const int nj = n - col0 - 16 * j < 16 ? n - col0 - 16 * j : 16;
+            _mm_mask_storeu_epi8(out + (size_t)r * n + col0 + 16 * j, (__mmask16)((1u << nj) - 1),
+                                 requant16(acc[r][j], &p->rq));
+        }
 }
 
 void bd_qu8_pwconv_packed_avx512(const uint8_t *in, int m, int k, uint8_t *out, int n,
@@ -83,54 +140,28 @@ void bd_qu8_pwconv_packed_avx512(const uint8_t *in, int m, int k, uint8_t *out, 
 {
     const int32_t *b2 = packed;
     const int8_t *pw = (const int8_t *)packed + blocks(n) * 16 * sizeof(int32_t);
-    const size_t kg = groups(k), kfull = (size_t)k / 4, nb = blocks(n);
+    const size_t kg = groups(k), kfull = (size_t)k / 4, nb = blocks(n), bstride = kg * 64;
     const int32_t wfix = 128 - p->w_zp;
+    const int tiles = (m + MR - 1) / MR;
     #pragma omp parallel for schedule(static)
-    for (int i0 = 0; i0 < m; i0 += MR) {
+    for (int ti = 0; ti < tiles; ti++) {
+        const int i0 = ti * MR, rows = m - i0 < MR ? m - i0 : MR;
         const uint8_t *row[MR];
         __m512i fix[MR], tail[MR];
-        for (int r = 0; r < MR; r++) {       /* rows past m repeat the last (not stored) */
-            row[r] = in + (size_t)(i0 + r < m ? i0 + r : m - 1) * k;
-            int32_t s = 0;
-            for (int t = 0; t < k; t++)
-                s += row[r][t];
-            fix[r] = _mm512_set1_epi32((int32_t)((uint32_t)wfix * (uint32_t)s));
+        for (int r = 0; r < MR; r++) {
+            row[r] = in + (size_t)(i0 + (r < rows ? r : rows - 1)) * k;
+            fix[r] = _mm512_set1_epi32((int32_t)((uint32_t)wfix * (uint32_t)row_sum(row[r], k)));
             tail[r] = _mm512_set1_epi32(quad(row[r], kfull, k));   /* used if k % 4 */
         }
-        /* two blocks of 16 output channels at a time (the second repeats the first when
-         * the count is odd, and is not stored): 8 accumulators, 2 weight loads and 4
-         * broadcasts per 8 vpdpbusd */
-        for (size_t b = 0; b < nb; b += 2) {
-            const size_t b1 = b + 1 < nb ? b + 1 : b;
-            const __m512i bias0 = _mm512_loadu_si512(b2 + 16 * b), bias1 = _mm512_loadu_si512(b2 + 16 * b1);
-            __m512i acc0[MR], acc1[MR];
-            for (int r = 0; r < MR; r++) {
-                acc0[r] = _mm512_add_epi32(bias0, fix[r]);
-                acc1[r] = _mm512_add_epi32(bias1, fix[r]);
-            }
-            const int8_t *w0 = pw + b * kg * 64, *w1 = pw + b1 * kg * 64;
-            for (size_t g = 0; g < kfull; g++) {
-                const __m512i x0 = _mm512_loadu_si512(w0 + g * 64), x1 = _mm512_loadu_si512(w1 + g * 64);
-                for (int r = 0; r < MR; r++) {
-                    const __m512i a = bcast4(row[r] + 4 * g);
-                    acc0[r] = _mm512_dpbusd_epi32(acc0[r], a, x0);
-                    acc1[r] = _mm512_dpbusd_epi32(acc1[r], a, x1);
-                }
-            }
-            if (kfull < kg) {
-                const __m512i x0 = _mm512_loadu_si512(w0 + kfull * 64), x1 = _mm512_loadu_si512(w1 + kfull * 64);
-                for (int r = 0; r < MR; r++) {
-                    acc0[r] = _mm512_dpbusd_epi32(acc0[r], tail[r], x0);
-                    acc1[r] = _mm512_dpbusd_epi32(acc1[r], tail[r], x1);
-                }
-            }
-            for (size_t bb = b; bb <= b1 && (bb == b || b1 != b); bb++) {
-                const int nj = n - 16 * (int)bb < 16 ? n - 16 * (int)bb : 16;
-                const __mmask16 mk = (__mmask16)((1u << nj) - 1);
-                for (int r = 0; r < MR && i0 + r < m; r++)
-                    _mm_mask_storeu_epi8(out + (size_t)(i0 + r) * n + 16 * bb, mk,
-                                         requant16(bb == b ? acc0[r] : acc1[r], &p->rq));
-            }
+        uint8_t *o = out + (size_t)i0 * n;
+        size_t b = 0;
+        for (; b + 4 <= nb; b += 4)
+            tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 4, 16 * (int)b, n, o, rows, p);
+        switch (nb - b) {
+        case 3: tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 3, 16 * (int)b, n, o, rows, p); break;
+        case 2: tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 2, 16 * (int)b, n, o, rows, p); break;
+        case 1: tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 1, 16 * (int)b, n, o, rows, p); break;
+        default: break;
         }
     }
 }
