@@ -13,7 +13,7 @@
  * the folded bias took off, i.e. the tap contributes 0, as the reference's skipped tap.
  * The weights are repacked once per call (interleaved pairs, the bias' in the same lane
  * order). Requantisation: simd/qu8_requant_avx512.h, the shift rounding half up as the
- * depthwise reference does.
+ * depthwise reference does (its one-rounding form qu8_rq16_core where that is exact).
  */
 #include <immintrin.h>
 #include <stdlib.h>
@@ -62,7 +62,7 @@ static void pack_block(const uint8_t *weight, const int32_t *bias, int c, int c0
 
 /* 32 channels of one output pixel from its 9 tap rows (channel c0 of each). */
 static inline void pixel32(const uint8_t *const tap[9], size_t c0, __mmask32 mk,
-                           const dw_block *b, const bd_qu8_conv *p, uint8_t *o)
+                           const dw_block *b, const bd_qu8_conv *p, const qu8_rq16 *f, uint8_t *o)
 {
     __m512i lo = b->bias[0], hi = b->bias[1];
     const __m512i zero = _mm512_setzero_si512();
@@ -73,9 +73,17 @@ static inline void pixel32(const uint8_t *const tap[9], size_t c0, __mmask32 mk,
         lo = _mm512_dpwssd_epi32(lo, _mm512_unpacklo_epi16(a, n), b->w[q][0]);
         hi = _mm512_dpwssd_epi32(hi, _mm512_unpackhi_epi16(a, n), b->w[q][1]);
     }
-    /* both halves requantised and clamped to lo..hi (within 0..255) in int32; vpackssdw
-     * puts the channels back in order, vpmovwb keeps the bytes */
-    const __m512i v = _mm512_packs_epi32(qu8_up16(lo, &p->rq), qu8_up16(hi, &p->rq));
+    /* both halves requantised; vpackssdw puts the channels back in order (saturating to
+     * int16, which the clamp to lo..hi within 0..255 does not notice), vpmovwb keeps the
+     * bytes */
+    __m512i v;
+    if (f->fast) {
+        v = _mm512_packs_epi32(qu8_rq16_core(lo, f), qu8_rq16_core(hi, f));
+        v = _mm512_min_epi16(_mm512_max_epi16(v, _mm512_set1_epi16((int16_t)p->rq.lo)),
+                             _mm512_set1_epi16((int16_t)p->rq.hi));
+    } else {
+        v = _mm512_packs_epi32(qu8_up16(lo, &p->rq), qu8_up16(hi, &p->rq));
+    }
     _mm256_mask_storeu_epi8(o + c0, mk, _mm512_cvtepi16_epi8(v));
 }
 
@@ -95,6 +103,7 @@ void bd_qu8_dwconv3x3_avx512(const uint8_t *in, int h, int w, int c, uint8_t *ou
     memset(zrow, (int)p->in_zp, (size_t)nb * 32);
     for (int b = 0; b < nb; b++)
         pack_block(weight, bias, c, 32 * b, p, &blk[b]);
+    const qu8_rq16 f = qu8_rq16_setup(&p->rq, 1);
     #pragma omp parallel for schedule(static)
     for (int oy = 0; oy < oh; oy++) {
         const uint8_t *rows[3];
@@ -113,7 +122,7 @@ void bd_qu8_dwconv3x3_avx512(const uint8_t *in, int h, int w, int c, uint8_t *ou
             for (int b = 0; b < nb; b++) {
                 const int nc = c - 32 * b < 32 ? c - 32 * b : 32;
                 const __mmask32 mk = nc == 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)((1u << nc) - 1);
-                pixel32(tap, (size_t)32 * b, mk, &blk[b], p, o);
+                pixel32(tap, (size_t)32 * b, mk, &blk[b], p, &f, o);
             }
         }
     }

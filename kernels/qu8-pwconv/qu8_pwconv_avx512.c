@@ -90,7 +90,8 @@ static inline int32_t row_sum(const uint8_t *row, int k)
 static inline __attribute__((always_inline))
 void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tail[MR],
           const int8_t *w, size_t bstride, size_t kg, size_t kfull, const int32_t *bias,
-          const int nb, int col0, int n, uint8_t *out, int rows, const bd_qu8_conv *p)
+          const int nb, int col0, int n, uint8_t *out, int rows, const bd_qu8_conv *p,
+          const qu8_rq16 *f)
 {
     __m512i acc[MR][NBMAX], wv[NBMAX];
     #pragma GCC unroll 4
@@ -127,11 +128,25 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
                 acc[r][j] = _mm512_dpbusd_epi32(acc[r][j], tail[r], wv[j]);
         }
     }
+    if (f->fast && nb == 4 && n - col0 >= 64) {
+        /* 64 channels of a row: vpackssdw, vpackuswb (saturating, exact on 0..255), the
+         * clamp on bytes, and a dword permute undoing the packs' 128-bit lane order */
+        const __m512i lo = _mm512_set1_epi8((char)p->rq.lo), hi = _mm512_set1_epi8((char)p->rq.hi);
+        const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+        for (int r = 0; r < rows; r++) {
+            const __m512i v01 = _mm512_packs_epi32(qu8_rq16_core(acc[r][0], f), qu8_rq16_core(acc[r][1], f));
+            const __m512i v23 = _mm512_packs_epi32(qu8_rq16_core(acc[r][2], f), qu8_rq16_core(acc[r][3], f));
+            __m512i v = _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(v01, v23), lo), hi);
+            _mm512_storeu_si512(out + (size_t)r * n + col0, _mm512_permutexvar_epi32(order, v));
+        }
+        return;
+    }
     for (int r = 0; r < rows; r++)
         for (int j = 0; j < nb; j++) {
             const int nj = n - col0 - 16 * j < 16 ? n - col0 - 16 * j : 16;
-            _mm_mask_storeu_epi8(out + (size_t)r * n + col0 + 16 * j, (__mmask16)((1u << nj) - 1),
-                                 requant16(acc[r][j], &p->rq));
+            const __m128i v = f->fast ? _mm512_cvtepi32_epi8(qu8_rq16_clamp(qu8_rq16_core(acc[r][j], f), f))
+                                      : requant16(acc[r][j], &p->rq);
+            _mm_mask_storeu_epi8(out + (size_t)r * n + col0 + 16 * j, (__mmask16)((1u << nj) - 1), v);
         }
 }
 
@@ -143,6 +158,7 @@ void bd_qu8_pwconv_packed_avx512(const uint8_t *in, int m, int k, uint8_t *out, 
     const size_t kg = groups(k), kfull = (size_t)k / 4, nb = blocks(n), bstride = kg * 64;
     const int32_t wfix = 128 - p->w_zp;
     const int tiles = (m + MR - 1) / MR;
+    const qu8_rq16 f = qu8_rq16_setup(&p->rq, 0);
     #pragma omp parallel for schedule(static)
     for (int ti = 0; ti < tiles; ti++) {
         const int i0 = ti * MR, rows = m - i0 < MR ? m - i0 : MR;
@@ -156,11 +172,11 @@ void bd_qu8_pwconv_packed_avx512(const uint8_t *in, int m, int k, uint8_t *out, 
         uint8_t *o = out + (size_t)i0 * n;
         size_t b = 0;
         for (; b + 4 <= nb; b += 4)
-            tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 4, 16 * (int)b, n, o, rows, p);
+            tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 4, 16 * (int)b, n, o, rows, p, &f);
         switch (nb - b) {
-        case 3: tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 3, 16 * (int)b, n, o, rows, p); break;
-        case 2: tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 2, 16 * (int)b, n, o, rows, p); break;
-        case 1: tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 1, 16 * (int)b, n, o, rows, p); break;
+        case 3: tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 3, 16 * (int)b, n, o, rows, p, &f); break;
+        case 2: tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 2, 16 * (int)b, n, o, rows, p, &f); break;
+        case 1: tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 1, 16 * (int)b, n, o, rows, p, &f); break;
         default: break;
         }
     }

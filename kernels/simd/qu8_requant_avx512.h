@@ -71,4 +71,54 @@ static inline __m128i requant16_up(__m512i acc, const bd_qu8_requant *rq)
     return _mm512_cvtepi32_epi8(qu8_up16(acc, rq));
 }
 
+/* ---- one rounding instead of two, where that is provably the same result ----
+ * With t = x M + 2^30 (x the accumulator after any left shift, 64-bit, exact), the
+ * reference's steps are v = floor(t / 2^31), then v / 2^r rounded. Rounding half up is
+ * floor((v + 2^(r-1)) / 2^r), and floor(floor(a) + b) = floor(a + b) for integer b, so
+ *   mbqm_upward(x) + zp  =  floor((t + 2^(r+30) + zp 2^(31+r)) / 2^(31+r))
+ * one add and one arithmetic 64-bit shift after the multiply, for every sign (the depthwise
+ * rounding). Rounding half away from zero (the other layers) differs from this only for
+ * t < 0, where the result is <= 0 either way: when the clamp's lower bound is at least the
+ * zero point (every ReLU / ReLU6 / plain uint8 range with zp <= lo), both clamp to lo, so
+ * the same formula is exact there too. r <= 20 keeps t + zp 2^(31+r) inside int64. */
+typedef struct {
+    __m512i m, c, lo, hi, odd;
+    __m128i left, sh;
+    int fast, has_left;
+} qu8_rq16;
+
+static inline qu8_rq16 qu8_rq16_setup(const bd_qu8_requant *rq, int upward)
+{
+    qu8_rq16 f;
+    const int left = rq->shift > 0 ? rq->shift : 0, right = rq->shift > 0 ? 0 : -rq->shift;
+    f.fast = right <= 20 && (upward || rq->lo >= rq->out_zp);
+    f.has_left = left > 0;
+    f.left = _mm_cvtsi32_si128(left);
+    f.sh = _mm_cvtsi32_si128(31 + right);
+    f.m = _mm512_set1_epi64(rq->multiplier);
+    const int64_t c = (INT64_C(1) << 30) + (right ? INT64_C(1) << (right + 30) : 0) +
+                      (int64_t)rq->out_zp * (INT64_C(1) << (31 + (right <= 20 ? right : 0)));
+    f.c = _mm512_set1_epi64(c);
+    f.lo = _mm512_set1_epi32(rq->lo);
+    f.hi = _mm512_set1_epi32(rq->hi);
+    /* the low dwords of the even products' qwords at even lanes, of the odd ones at odd */
+    f.odd = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+    return f;
+}
+
+/* requantised + zero point, not clamped (f->fast only) */
+static inline __m512i qu8_rq16_core(__m512i acc, const qu8_rq16 *f)
+{
+    const __m512i x = f->has_left ? _mm512_sll_epi32(acc, f->left) : acc;
+    const __m512i e = _mm512_sra_epi64(_mm512_add_epi64(_mm512_mul_epi32(x, f->m), f->c), f->sh);
+    const __m512i o = _mm512_sra_epi64(_mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), f->m),
+                                                        f->c), f->sh);
+    return _mm512_permutex2var_epi32(e, f->odd, o);
+}
+
+static inline __m512i qu8_rq16_clamp(__m512i v, const qu8_rq16 *f)
+{
+    return _mm512_min_epi32(_mm512_max_epi32(v, f->lo), f->hi);
+}
+
 #endif
