@@ -358,6 +358,34 @@ static void test_small_ops(void)
     float nan = NAN;
     bd_qu8_quantize_f32(&nan, 1, 0.0078125f, 128, qx);
     CHECK(qx[0] == 0, "a NaN quantises to 0, not undefined behaviour");
+    /* the written-out rounding equals roundf's (half away from zero) on ties, near-ties,
+     * both signs, out of range and infinities, with zero points 0, 128, 255 */
+    {
+        enum { NV = 4096 };
+        static float xs[NV];
+        static uint8_t got[NV];
+        const float scale = 0.0078125f;
+        for (int i = 0; i < NV; i++) {
+            float t = (float)(i % 1200 - 600) * 0.5f * scale;       /* exact ties k / 2 */
+            xs[i] = i % 3 == 0 ? t : i % 3 == 1 ? nextafterf(t, 1e9f) : nextafterf(t, -1e9f);
+        }
+        xs[0] = INFINITY;
+        xs[1] = -INFINITY;
+        xs[2] = 1e30f;
+        int wrong = 0;
+        for (int z = 0; z < 3; z++) {
+            const int zp = (int[]){0, 128, 255}[z];
+            bd_qu8_quantize_f32(xs, NV, scale, zp, got);
+            for (int i = 0; i < NV; i++) {
+                float r = roundf(xs[i] / scale);
+                r = r > -1024.0f ? r : -1024.0f;
+                r = r < 1024.0f ? r : 1024.0f;
+                int v = (int)r + zp;
+                wrong += got[i] != (v < 0 ? 0 : v > 255 ? 255 : v);
+            }
+        }
+        CHECK(wrong == 0, "input quantisation vs roundf: %d values differ", wrong);
+    }
 
     /* concatenation */
     uint8_t ca[6] = {1, 2, 3, 4, 5, 6}, cb[4] = {7, 8, 9, 10}, co[10];

@@ -100,11 +100,19 @@ void bd_qu8_requantize_ref(const uint8_t *in, size_t n, int32_t in_zp,
 
 void bd_qu8_quantize_f32(const float *x, size_t n, float scale, int32_t zp, uint8_t *q)
 {
+    /* roundf (half away from zero) written out so the loop vectorises instead of calling
+     * libm per value: clamp first (the same as clamping the rounded value, since +-1024 are
+     * integers; NaN fails both tests and becomes -1024, as before), truncate, and step one
+     * away from zero when the dropped fraction d - i (exact below 2^23) is at least one half */
+    #pragma omp simd
     for (size_t i = 0; i < n; i++) {
-        float r = roundf(x[i] / scale);
-        /* clamp in float first so the conversion to int is always defined (NaN -> low) */
-        r = r > -1024.0f ? r : -1024.0f;
-        r = r < 1024.0f ? r : 1024.0f;
-        q[i] = bd_qu8_clamp((int32_t)r + zp, 0, 255);
+        float d = x[i] / scale;
+        d = d > -1024.0f ? d : -1024.0f;
+        d = d < 1024.0f ? d : 1024.0f;
+        int32_t r = (int32_t)d;
+        const float frac = d - (float)r;
+        r += (frac >= 0.5f) - (frac <= -0.5f);
+        r += zp;
+        q[i] = (uint8_t)(r < 0 ? 0 : r > 255 ? 255 : r);
     }
 }
