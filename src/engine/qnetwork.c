@@ -133,15 +133,26 @@ static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint
         #pragma omp for schedule(static)
         for (int oy = 0; oy < pl->stem_h; oy++) {
             for (int ox = 0; ox < ow; ox++)
-                for (int ky = 0; ky < 3; ky++)
-                    for (int kx = 0; kx < 3; kx++) {
-                        const int y = 2 * oy + ky - pl->stem_pad_top, x = 2 * ox + kx - pl->stem_pad_left;
-                        uint8_t *d = col + (size_t)ox * kk + (size_t)(ky * 3 + kx) * cin;
-                        if (y < 0 || y >= pl->in_h || x < 0 || x >= pl->in_w)
-                            memset(d, (int)conv->in_zp, (size_t)cin);
+                for (int ky = 0; ky < 3; ky++) {
+                    const int y = 2 * oy + ky - pl->stem_pad_top, x0 = 2 * ox - pl->stem_pad_left;
+                    uint8_t *d = col + (size_t)ox * kk + (size_t)ky * 3 * cin;
+                    if (y >= 0 && y < pl->in_h && x0 >= 0 && x0 + 2 < pl->in_w) {
+                        const uint8_t *src = in + ((size_t)y * pl->in_w + x0) * cin;
+                        if (cin == 3)                 /* the 3 taps of a row are adjacent */
+                            memcpy(d, src, 9);        /* (a constant size: inlined) */
                         else
-                            memcpy(d, in + ((size_t)y * pl->in_w + x) * cin, (size_t)cin);
+                            memcpy(d, src, 3 * (size_t)cin);
+                        continue;
                     }
+                    for (int kx = 0; kx < 3; kx++) {
+                        const int x = x0 + kx;
+                        if (y < 0 || y >= pl->in_h || x < 0 || x >= pl->in_w)
+                            memset(d + (size_t)kx * cin, (int)conv->in_zp, (size_t)cin);
+                        else
+                            memcpy(d + (size_t)kx * cin, in + ((size_t)y * pl->in_w + x) * cin,
+                                   (size_t)cin);
+                    }
+                }
             /* inside a parallel region the kernel's own parallel loop runs on this thread */
             k->pwconv_packed(col, ow, kk, out + (size_t)oy * ow * cout, cout, n->pw[0], conv);
         }
