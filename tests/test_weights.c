@@ -680,6 +680,44 @@ static uint8_t *read_all(const char *path, size_t *size)
     return b;
 }
 
+/* Resident pages of this process (the second field of /proc/self/statm), or -1. */
+static long resident_pages(void)
+{
+    long size = -1, res = -1;
+    FILE *fp = fopen("/proc/self/statm", "r");
+    if (fp) {
+        if (fscanf(fp, "%ld %ld", &size, &res) != 2)
+            res = -1;
+        fclose(fp);
+    }
+    return res;
+}
+
+/* bd_weights_release: the float tensors' pages leave the resident set, and reading them
+ * afterwards gives the same bytes (paged in again from the file). */
+static void check_release(const bdw_file *f)
+{
+    uint32_t before = 0, after = 0;
+    size_t bytes = 0;
+    for (int t = 0; t < f->tensor_count; t++)
+        if (f->tensors[t].dtype == BDW_DTYPE_F32) {
+            before = synth_crc32c(f->tensors[t].raw, f->tensors[t].count * 4, before);
+            bytes += f->tensors[t].count * 4;
+        }
+    const long r0 = resident_pages();
+    bd_weights_release(f, BDW_DTYPE_F32);
+    const long r1 = resident_pages();
+    if (f->mapped == 1 && r0 > 0 && r1 > 0)
+        CHECK((size_t)(r0 - r1) * (size_t)sysconf(_SC_PAGESIZE) > bytes / 2,
+              "releasing %zu bytes of float tensors: resident %ld -> %ld pages", bytes, r0, r1);
+    else
+        printf("note: weights not mapped (or no /proc): release not measured\n");
+    for (int t = 0; t < f->tensor_count; t++)
+        if (f->tensors[t].dtype == BDW_DTYPE_F32)
+            after = synth_crc32c(f->tensors[t].raw, f->tensors[t].count * 4, after);
+    CHECK(before == after && bytes > 0, "float tensors read back the same after release");
+}
+
 static void test_real_files(void)
 {
     static const struct { const char *path; float depth; int input_size, os; } real[] = {
@@ -715,6 +753,8 @@ static void test_real_files(void)
                   m->concat_projection.cout == 256 && m->logits.cout == 21,
               "%s: channels stem %d, last block %d", real[i].path, m->stem.cout,
               m->blocks[16].project.cout);
+        if (i == 0)
+            check_release(m->file);
         bd_model_free(m);
         if (!smallest || st.st_size < smallest_size)
             smallest = real[i].path, smallest_size = st.st_size;

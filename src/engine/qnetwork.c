@@ -107,6 +107,9 @@ static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
         const bd_qlayer *L = pw_layer(n->q, i);
         k->pw_pack(L->weight, L->bias, kk, nn, &L->conv, n->packed + off[i]);
         n->pw[i] = n->packed + off[i];
+        /* the packed copy is what runs: the file's pages of these weights can go (read
+         * again from the file if another table packs them) */
+        bd_weights_release_bytes(n->m->file, L->weight, (size_t)kk * (size_t)nn);
     }
     return 0;
 }

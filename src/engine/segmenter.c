@@ -69,6 +69,8 @@ bd_segmenter *bd_segmenter_new(const bd_model *m, const bd_segmenter_opts *opts,
             bd_qnetwork_free(s->qnet);
             s->qnet = NULL;
         }
+        if (s->qnet)            /* the float tensors are not read by the int8 network */
+            bd_weights_release(m->file, BDW_DTYPE_F32);
     } else if (o.precision == BD_PRECISION_DEFAULT || o.precision == BD_PRECISION_F32) {
         s->net = bd_network_new(m, o.input_size, o.input_size, o.output_stride, err, errlen);
     } else {

@@ -15,6 +15,7 @@
  * (As with any mmap, a file another process truncates while it is mapped can still fault;
  * the loader guards against what the file says, not against it changing underneath.)
  */
+#define _DEFAULT_SOURCE 1              /* madvise */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -669,6 +670,27 @@ void bd_weights_close(bdw_file *f)
     free(f->tensors);
     free(f->path);
     free(f);
+}
+
+void bd_weights_release_bytes(const bdw_file *f, const void *p, size_t n)
+{
+    const uintptr_t a = (uintptr_t)p, base = f ? (uintptr_t)f->base : 0;
+    if (!f || f->mapped != 1 || a < base || a - base > f->size || n > f->size - (a - base))
+        return;                   /* only a file mapping can be dropped and paged in again */
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    const uintptr_t b = a + n;
+    const uintptr_t lo = (a + page - 1) / page * page, hi = b / page * page;
+    if (hi > lo)                  /* whole pages only: a neighbour's bytes stay resident */
+        madvise((void *)lo, hi - lo, MADV_DONTNEED);
+}
+
+void bd_weights_release(const bdw_file *f, int dtype)
+{
+    for (int i = 0; f && i < f->tensor_count; i++) {
+        const bdw_tensor *t = &f->tensors[i];
+        if (t->dtype == dtype)
+            bd_weights_release_bytes(f, t->raw, t->count * (t->dtype == BDW_DTYPE_U8 ? 1 : 4));
+    }
 }
 
 const bdw_tensor *bd_weights_find(const bdw_file *f, const char *name)

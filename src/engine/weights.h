@@ -47,6 +47,13 @@ bdw_file *bd_weights_open(const char *path, char *err, size_t errlen);
 bdw_file *bd_weights_open_memory(const uint8_t *base, size_t size, const char *name,
                                  char *err, size_t errlen);
 void bd_weights_close(bdw_file *f);
+/* Hands the resident pages of every tensor of one dtype (BDW_DTYPE_*) back to the kernel
+ * after the load-time checks touched them (e.g. the float tensors of a file run as int8):
+ * a mapped file only, whole pages only; a later read pages them in again from the file,
+ * so nothing changes but the resident size. */
+void bd_weights_release(const bdw_file *f, int dtype);
+/* The same for the n bytes at p inside the file (nothing if they are not). */
+void bd_weights_release_bytes(const bdw_file *f, const void *p, size_t n);
 const bdw_tensor *bd_weights_find(const bdw_file *f, const char *name);
 /* Value of metadata key, copied into out (NUL-terminated); returns 0 if absent. */
 int bd_weights_meta(const bdw_file *f, const char *key, char *out, size_t outlen);
