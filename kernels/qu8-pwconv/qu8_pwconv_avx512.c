@@ -133,7 +133,10 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
          * clamp on bytes, and a dword permute undoing the packs' 128-bit lane order */
         const __m512i lo = _mm512_set1_epi8((char)p->rq.lo), hi = _mm512_set1_epi8((char)p->rq.hi);
         const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-        for (int r = 0; r < rows; r++) {
+        #pragma GCC unroll 6
+        for (int r = 0; r < MR; r++) {
+            if (r >= rows)
+                break;
             const __m512i v01 = _mm512_packs_epi32(qu8_rq16_core(acc[r][0], f), qu8_rq16_core(acc[r][1], f));
             const __m512i v23 = _mm512_packs_epi32(qu8_rq16_core(acc[r][2], f), qu8_rq16_core(acc[r][3], f));
             __m512i v = _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(v01, v23), lo), hi);
@@ -141,13 +144,19 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
         }
         return;
     }
-    for (int r = 0; r < rows; r++)
+    /* (loops with constant bounds, unrolled, so acc stays in registers above) */
+    #pragma GCC unroll 6
+    for (int r = 0; r < MR; r++) {
+        if (r >= rows)
+            break;
+        #pragma GCC unroll 4
         for (int j = 0; j < nb; j++) {
             const int nj = n - col0 - 16 * j < 16 ? n - col0 - 16 * j : 16;
             const __m128i v = f->fast ? _mm512_cvtepi32_epi8(qu8_rq16_clamp(qu8_rq16_core(acc[r][j], f), f))
                                       : requant16(acc[r][j], &p->rq);
             _mm_mask_storeu_epi8(out + (size_t)r * n + col0 + 16 * j, (__mmask16)((1u << nj) - 1), v);
         }
+    }
 }
 
 void bd_qu8_pwconv_packed_avx512(const uint8_t *in, int m, int k, uint8_t *out, int n,
