@@ -111,6 +111,8 @@ typedef struct bd_qu8_kernels {
     bd_qu8_pw_packed_size_fn pw_packed_size;   /* NULL: no packed 1x1 convolution */
     bd_qu8_pw_pack_fn pw_pack;
     bd_qu8_pwconv_packed_fn pwconv_packed;
+    /* the input QUANTIZE (bd_qu8_quantize_f32's bytes); NULL: that reference */
+    void (*quantize_f32)(const float *x, size_t n, float scale, int32_t zp, uint8_t *q);
 } bd_qu8_kernels;
 
 extern const bd_qu8_kernels bd_qu8_kernels_ref;

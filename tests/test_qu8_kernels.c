@@ -14,6 +14,7 @@
  * ADD: every pair of input bytes, 12 random quantisations, odd lengths, in place.
  * Tables without SIMD kernels (the scalar one) have nothing to compare (listed).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +211,38 @@ int main(void)
             }
             CHECK(addbad == 0, "%s add: %d of %d cases differ from the reference", t->isa, addbad, addcases);
             printf("  %s: add %d cases, %d differ\n", t->isa, addcases, addbad);
+        }
+        if (t->quantize_f32) {          /* the input QUANTIZE: ties, near-ties, NaN, inf, tails */
+            enum { NQ = 70001 };
+            float *xs = malloc(sizeof(float) * NQ);
+            uint8_t *qw = malloc(NQ), *qg = malloc(NQ);
+            int qbad = 0, qcases = 0;
+            for (int q = 0; q < 4 && xs && qw && qg; q++) {
+                const float scale = (float[]){0.0078125f, 0.0173f, 1.0f, 3e-5f}[q];
+                for (int i = 0; i < NQ; i++) {
+                    const float t0 = (float)(i % 1200 - 600) * 0.5f * scale;
+                    xs[i] = i % 4 == 0 ? t0 : i % 4 == 1 ? nextafterf(t0, 1e9f)
+                          : i % 4 == 2 ? nextafterf(t0, -1e9f)
+                          : ((float)(next() % 200001) - 100000.0f) * 0.001f;
+                }
+                xs[5] = NAN;
+                xs[6] = INFINITY;
+                xs[7] = -INFINITY;
+                for (int l = 0; l < 4; l++) {
+                    const size_t n = (size_t[]){1, 17, 4097, NQ}[l];
+                    const int32_t zp = (int32_t[]){0, 128, 255, 3}[(q + l) % 4];
+                    bd_qu8_quantize_f32(xs, n, scale, zp, qw);
+                    t->quantize_f32(xs, n, scale, zp, qg);
+                    qcases++;
+                    qbad += memcmp(qw, qg, n) != 0;
+                }
+            }
+            CHECK(qcases == 16 && qbad == 0, "%s quantize_f32: %d of %d cases differ", t->isa,
+                  qbad, qcases);
+            printf("  %s: quantize_f32 %d cases, %d differ\n", t->isa, qcases, qbad);
+            free(xs);
+            free(qw);
+            free(qg);
         }
         if (t->dwconv3x3 == bd_qu8_dwconv3x3_ref)
             continue;

@@ -311,7 +311,8 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
 
     /* Input: the model's QUANTIZE of the normalised float image. */
     const size_t npix = (size_t)pl->in_h * pl->in_w;
-    bd_qu8_quantize_f32(buffer(n, Q_INPUT), npix * pl->cin, q->input.scale, q->input.zp, expanded);
+    (k->quantize_f32 ? k->quantize_f32 : bd_qu8_quantize_f32)(buffer(n, Q_INPUT), npix * pl->cin,
+                                                             q->input.scale, q->input.zp, expanded);
     observe(obs, ctx, "MobilenetV2/MobilenetV2/input", NULL, expanded, pl->in_h, pl->in_w, pl->cin);
 
     if (!stem_packed(n, k, expanded, x))
