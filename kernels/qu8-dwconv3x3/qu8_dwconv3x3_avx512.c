@@ -66,6 +66,7 @@ static inline void pixel32(const uint8_t *const tap[9], size_t c0, __mmask32 mk,
 {
     __m512i lo = b->bias[0], hi = b->bias[1];
     const __m512i zero = _mm512_setzero_si512();
+    #pragma GCC unroll 5
     for (int q = 0; q < PAIRS; q++) {
         const __m512i a = _mm512_cvtepu8_epi16(_mm256_maskz_loadu_epi8(mk, tap[2 * q] + c0));
         const __m512i n = 2 * q + 1 < 9
