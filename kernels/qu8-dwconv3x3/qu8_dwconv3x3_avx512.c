@@ -93,9 +93,12 @@ void bd_qu8_dwconv3x3_avx512(const uint8_t *in, int h, int w, int c, uint8_t *ou
                              int dilation, int pad_top, int pad_left, const bd_qu8_conv *p)
 {
     const int nb = (c + 31) / 32;
+    /* 16 channels, stride 1: two neighbouring output pixels fill one 32-lane block (their
+     * taps are adjacent in memory, 32 bytes each), with the weights repeated for both */
+    const int pairs = c == 16 && stride == 1;
     dw_block *blk = NULL;
     uint8_t *zrow = malloc((size_t)nb * 32);
-    if (!zrow || posix_memalign((void **)&blk, 64, (size_t)nb * sizeof *blk)) {
+    if (!zrow || posix_memalign((void **)&blk, 64, (size_t)(nb + pairs) * sizeof *blk)) {
         free(zrow);                       /* out of memory: the reference needs none */
         bd_qu8_dwconv3x3_ref(in, h, w, c, out, oh, ow, weight, bias, stride, dilation,
                              pad_top, pad_left, p);
@@ -104,6 +107,16 @@ void bd_qu8_dwconv3x3_avx512(const uint8_t *in, int h, int w, int c, uint8_t *ou
     memset(zrow, (int)p->in_zp, (size_t)nb * 32);
     for (int b = 0; b < nb; b++)
         pack_block(weight, bias, c, 32 * b, p, &blk[b]);
+    if (pairs) {
+        uint8_t w2[9 * 32];
+        int32_t b2[32];
+        for (int j = 0; j < 32; j++) {
+            for (int t = 0; t < 9; t++)
+                w2[t * 32 + j] = weight[t * 16 + j % 16];
+            b2[j] = bias[j % 16];
+        }
+        pack_block(w2, b2, 32, 0, p, &blk[nb]);
+    }
     const qu8_rq16 f = qu8_rq16_setup(&p->rq, 1);
     #pragma omp parallel for schedule(static)
     for (int oy = 0; oy < oh; oy++) {
@@ -112,14 +125,26 @@ void bd_qu8_dwconv3x3_avx512(const uint8_t *in, int h, int w, int c, uint8_t *ou
             const int y = stride * oy + dilation * ky - pad_top;
             rows[ky] = y >= 0 && y < h ? in + (size_t)y * w * c : NULL;
         }
+        const int all_rows = rows[0] && rows[1] && rows[2];
         for (int ox = 0; ox < ow; ox++) {
             const uint8_t *tap[9];
-            for (int kx = 0; kx < 3; kx++) {
-                const int x = stride * ox + dilation * kx - pad_left;
-                for (int ky = 0; ky < 3; ky++)
-                    tap[3 * ky + kx] = rows[ky] && x >= 0 && x < w ? rows[ky] + (size_t)x * c : zrow;
-            }
+            const int x0 = stride * ox - pad_left;
             uint8_t *o = out + ((size_t)oy * ow + ox) * c;
+            if (all_rows && x0 >= 0 && x0 + 2 * dilation < w) {       /* inside: no tests */
+                for (int t = 0; t < 9; t++)
+                    tap[t] = rows[t / 3] + (size_t)(x0 + dilation * (t % 3)) * c;
+                if (pairs && ox + 1 < ow && x0 + 1 + 2 * dilation < w) {
+                    pixel32(tap, 0, (__mmask32)0xFFFFFFFFu, &blk[nb], p, &f, o);
+                    ox++;                                            /* two pixels done */
+                    continue;
+                }
+            } else {
+                for (int kx = 0; kx < 3; kx++) {
+                    const int x = x0 + dilation * kx;
+                    for (int ky = 0; ky < 3; ky++)
+                        tap[3 * ky + kx] = rows[ky] && x >= 0 && x < w ? rows[ky] + (size_t)x * c : zrow;
+                }
+            }
             for (int b = 0; b < nb; b++) {
                 const int nc = c - 32 * b < 32 ? c - 32 * b : 32;
                 const __mmask32 mk = nc == 32 ? (__mmask32)0xFFFFFFFFu : (__mmask32)((1u << nc) - 1);
