@@ -114,27 +114,30 @@ static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
     return 0;
 }
 
-/* The stem, 3x3 stride 2, as a matrix product when the table packed it: each thread
- * gathers an output row's 3x3 x cin input patches (im2col, in the weights' ky, kx, ci order;
+/* The stem, 3x3 stride 2, as a matrix product when the table packed it: the 3x3 x cin input
+ * patches of a band of output rows are gathered (im2col, in the weights' ky, kx, ci order;
  * taps outside the image hold in_zp, which contributes exactly 0 to (x - in_zp)(w - w_zp))
- * into the `depthwise` buffer, free at this point, and multiplies them by the packed
- * weights. The same integer sums as the direct convolution. Returns 0 if it did not apply. */
+ * into the `depthwise` buffer, free at this point, as many rows as it holds, and the band
+ * is multiplied by the packed weights in one call (one parallel region per band, not one
+ * per row). The same integer sums as the direct convolution. Returns 0 if it did not apply. */
 static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint8_t *in,
                        uint8_t *out)
 {
     const bd_net_plan *pl = &n->plan;
     const int cin = pl->cin, kk = 9 * cin, ow = pl->stem_w, cout = pl->stem_cout;
-    const int threads = omp_get_max_threads();
     const size_t row = (size_t)ow * kk;
-    if (n->packed_for != k || !n->pw[0] || (size_t)threads * row > n->cap_depthwise)
+    const int band = (int)(n->cap_depthwise / row < (size_t)pl->stem_h ? n->cap_depthwise / row
+                                                                      : (size_t)pl->stem_h);
+    if (n->packed_for != k || !n->pw[0] || band < 1)
         return 0;
     uint8_t *scratch = buffer(n, Q_DEPTHWISE);
     const bd_qu8_conv *conv = &n->q->stem.conv;
-    #pragma omp parallel num_threads(threads)
-    {
-        uint8_t *col = scratch + (size_t)omp_get_thread_num() * row;
-        #pragma omp for schedule(static)
-        for (int oy = 0; oy < pl->stem_h; oy++) {
+    for (int y0 = 0; y0 < pl->stem_h; y0 += band) {
+        const int rows = pl->stem_h - y0 < band ? pl->stem_h - y0 : band;
+        #pragma omp parallel for schedule(static)
+        for (int r = 0; r < rows; r++) {
+            const int oy = y0 + r;
+            uint8_t *col = scratch + (size_t)r * row;
             for (int ox = 0; ox < ow; ox++)
                 for (int ky = 0; ky < 3; ky++) {
                     const int y = 2 * oy + ky - pl->stem_pad_top, x0 = 2 * ox - pl->stem_pad_left;
@@ -156,9 +159,8 @@ static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint
                                    (size_t)cin);
                     }
                 }
-            /* inside a parallel region the kernel's own parallel loop runs on this thread */
-            k->pwconv_packed(col, ow, kk, out + (size_t)oy * ow * cout, cout, n->pw[0], conv);
         }
+        k->pwconv_packed(scratch, rows * ow, kk, out + (size_t)y0 * ow * cout, cout, n->pw[0], conv);
     }
     return 1;
 }
