@@ -176,7 +176,8 @@ void bd_qu8_pwconv_packed_avx512(const uint8_t *in, int m, int k, uint8_t *out, 
         for (int r = 0; r < MR; r++) {
             row[r] = in + (size_t)(i0 + (r < rows ? r : rows - 1)) * k;
             fix[r] = _mm512_set1_epi32((int32_t)((uint32_t)wfix * (uint32_t)row_sum(row[r], k)));
-            tail[r] = _mm512_set1_epi32(quad(row[r], kfull, k));   /* used if k % 4 */
+            tail[r] = kfull < kg ? _mm512_set1_epi32(quad(row[r], kfull, k))   /* k % 4 */
+                                 : _mm512_setzero_si512();
         }
         uint8_t *o = out + (size_t)i0 * n;
         size_t b = 0;
