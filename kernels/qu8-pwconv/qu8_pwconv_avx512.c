@@ -62,11 +62,14 @@ static inline int32_t quad(const uint8_t *row, size_t g, int k)
 {
     int32_t v = 0;
     size_t t = 4 * g;
-    if (t + 4 <= (size_t)k)
+    if (t + 4 <= (size_t)k) {
         memcpy(&v, row + t, 4);
-    else
-        memcpy(&v, row + t, (size_t)k - t);
-    return v;
+        return v;
+    }
+    uint32_t u = 0;                  /* byte by byte: no memcpy call of a variable size */
+    for (size_t i = 0; t + i < (size_t)k; i++)
+        u |= (uint32_t)row[t + i] << (8 * i);
+    return (int32_t)u;
 }
 
 #define MR 6           /* rows (pixels) per tile */
