@@ -60,17 +60,23 @@ void bd_qu8_pwconv_packed_avx2(const uint8_t *in, int m, int k, uint8_t *out, in
         }
         for (size_t b = 0; b < nb; b++) {
             const __m256i bias = _mm256_loadu_si256((const __m256i *)(const void *)(b8 + 8 * b));
+            /* (constant-bound loops, unrolled, so the accumulators stay in registers) */
             __m256i acc[MR];
+            #pragma GCC unroll 4
             for (int r = 0; r < MR; r++)
                 acc[r] = bias;
             const int16_t *wb = pw + b * kp * 16;
             for (size_t q = 0; q < kp; q++) {
                 const __m256i wv = _mm256_loadu_si256((const __m256i *)(const void *)(wb + q * 16));
+                #pragma GCC unroll 4
                 for (int r = 0; r < MR; r++)
                     acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(_mm256_set1_epi32(x2[r][q]), wv));
             }
             const int nj = n - 8 * (int)b < 8 ? n - 8 * (int)b : 8;
-            for (int r = 0; r < MR && i0 + r < m; r++) {
+            #pragma GCC unroll 4
+            for (int r = 0; r < MR; r++) {
+                if (i0 + r >= m)
+                    break;
                 uint8_t tmp[16];
                 _mm_storeu_si128((__m128i *)(void *)tmp, requant8(acc[r], &p->rq));
                 memcpy(out + (size_t)(i0 + r) * n + 8 * b, tmp, (size_t)nj);
