@@ -54,6 +54,9 @@ DEPS       := $(wildcard $(BUILD)/src/*/*.d $(BUILD)/kernels/*.d $(BUILD)/kernel
 # Per-ISA flags: only these files may use the instructions they are named after.
 $(BUILD)/%_avx2.o:   ISA_FLAGS := -mavx2 -mfma -mf16c
 $(BUILD)/%_avx512.o: ISA_FLAGS := -mavx512f -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma -mf16c
+# the int8 AVX-512 kernels use vpdpbusd (their table is chosen only where cpuid has VNNI)
+$(BUILD)/kernels/qu8-%_avx512.o: ISA_FLAGS := -mavx512f -mavx512dq -mavx512bw -mavx512vl \
+                                            -mavx512vnni -mavx2 -mfma -mf16c
 # stb's implementation: its JPEG writer shifts bits into the sign of an int (defined by gcc
 # and clang, undefined in ISO C), and stb_image 2.27's JPEG bit reader shifts by 32 or more
 # on corrupt data (tests/regress/image-jpeg-bitreader-shift.jpg: garbage bits, no memory
@@ -85,12 +88,23 @@ deps:
 deps-test:
 	@sh tools/deps.sh test
 
-$(BIN): $(BUILD)/src/cli/main.o $(CLI_LIB) $(LIB)
+# EMBED=weights/X.bdw links that weights file into the binary (tests/hardening.mk)
+EMBED_OBJ := $(if $(EMBED),$(BUILD)/embed/weights.o)
+$(BIN): $(BUILD)/src/cli/main.o $(CLI_LIB) $(LIB) $(EMBED_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(CROSS)ar rcs $@ $^
+
+# Where `make install` puts the weights: compiled into the command line's model search
+# (src/cli/model_path.c). A stamp file rebuilds it when PREFIX changes.
+PREFIX  ?= /usr/local
+DATADIR ?= $(PREFIX)/share/backdrop
+DATADIR_STAMP := $(BUILD)/datadir.txt
+$(shell mkdir -p $(BUILD) && { echo '$(DATADIR)' | cmp -s - $(DATADIR_STAMP) || echo '$(DATADIR)' > $(DATADIR_STAMP); })
+$(BUILD)/src/cli/model_path.o: $(DATADIR_STAMP)
+$(BUILD)/src/cli/model_path.o: ISA_FLAGS := -DBD_DATADIR='"$(DATADIR)"'
 
 # the subcommands, apart from the library, so the tests can link them too
 $(CLI_LIB): $(CLI_OBJ)
@@ -134,3 +148,4 @@ clean:
 -include bench/bench.mk
 -include tests/extra.mk
 -include tests/hardening.mk
+include tools/install.mk

@@ -1,30 +1,34 @@
 /* cli_info.c — `backdrop info [FILE]`: what a weights file holds, for people checking a
  * conversion or learning the network: its metadata, the channels of every MobileNetV2 block,
  * the parameter count and each tensor's shape and value range. Loading goes through
- * bd_model_load(), so this also tells whether the engine accepts the file. */
+ * cli_load_model(), so this also tells whether the engine accepts the file. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "engine/model.h"
 #include "engine/network.h"
+#include "engine/qmodel.h"
 
 
 static void usage(FILE *to)
 {
     fprintf(to, "usage: backdrop info [FILE]\n"
                 "  Print a weights file's metadata, block channels and tensors.\n"
-                "  FILE defaults to $BACKDROP_MODEL, else %s.\n",
-            "weights/deeplabv3_mnv2_pascal.bdw");
+                "  FILE defaults to %s.\n",
+            cli_default_model());
 }
 
 static void print_meta(const bd_model *m)
 {
     const bdw_file *f = m->file;
     char v[256];
+    const char *how = f->mapped == 2 ? "embedded in the executable"
+                      : f->mapped ? "mapped" : "read into memory";
     printf("file              %s (%zu bytes, format version %u, %s)\n", f->path, f->size,
-           f->version, f->mapped ? "mapped" : "read into memory");
+           f->version, how);
     printf("network           %s\n", bd_weights_meta(f, "network", v, sizeof v) ? v : "?");
     printf("source file       %s\n", bd_weights_meta(f, "source_file", v, sizeof v) ? v : "(unknown)");
     printf("source format     %s\n",
@@ -44,6 +48,13 @@ static void print_meta(const bd_model *m)
            m->norm_offset < 0 ? '-' : '+', fabs(m->norm_offset));
     if (bd_weights_meta(f, "bn_epsilon", v, sizeof v))
         printf("batch-norm eps    %s\n", v);
+    if (m->q)
+        printf("precisions        int8 f32 (--precision int8|f32; the uint8 network as TFLite "
+               "computes it, or its exact float dequantisation)\n"
+               "int8 input        q = round(x / %.9g) + %d\n", m->q->input.scale,
+               (int)m->q->input.zp);
+    else
+        printf("precisions        f32 (a float model: no int8 network in this file)\n");
 }
 
 static void print_blocks(const bd_model *m)
@@ -69,11 +80,17 @@ static void print_blocks(const bd_model *m)
 static void print_tensors(const bd_model *m)
 {
     const bdw_file *f = m->file;
-    size_t params = 0;
-    for (int i = 0; i < f->tensor_count; i++)
-        params += f->tensors[i].count;
+    size_t params = 0, qparams = 0;
+    for (int i = 0; i < f->tensor_count; i++) {
+        if (f->tensors[i].dtype == BDW_DTYPE_F32)
+            params += f->tensors[i].count;
+        else
+            qparams += f->tensors[i].count;
+    }
     printf("\nparameters        %zu (%.2f MB float32) in %d tensors\n", params,
            (double)params * 4 / 1e6, f->tensor_count);
+    if (qparams)
+        printf("int8 parameters   %zu (uint8 weights, int32 biases) beside them\n", qparams);
     printf("%-28s %-16s %9s %11s %11s %11s\n", "tensor", "shape", "count", "min", "max",
            "mean |w|");
     for (int i = 0; i < f->tensor_count; i++) {
@@ -87,7 +104,9 @@ static void print_tensors(const bd_model *m)
         double sum_abs = 0;
         size_t bad = 0;
         for (size_t k = 0; k < t->count; k++) {
-            float x = t->data[k];
+            float x = t->dtype == BDW_DTYPE_F32 ? t->data[k]
+                    : t->dtype == BDW_DTYPE_U8 ? (float)((const uint8_t *)t->raw)[k]
+                                               : (float)((const int32_t *)t->raw)[k];
             if (!isfinite(x)) {
                 bad++;
                 continue;
@@ -124,10 +143,10 @@ int cli_info(int argc, char **argv)
         }
         path = argv[i];
     }
-    if (!path)
-        path = cli_default_model();
-    char err[512];
-    bd_model *m = bd_model_load(path, err, sizeof err);
+    static char err[CLI_ERRLEN];
+    char *found = cli_model_path(path, err, sizeof err);
+    bd_model *m = found ? cli_load_model(found, err, sizeof err) : NULL;
+    free(found);
     if (!m) {
         fprintf(stderr, "backdrop: %s\n", err);
         return BD_EXIT_FAIL;

@@ -19,6 +19,10 @@ typedef struct bd_kernels bd_kernels;   /* a kernel table: kernels/kernels.h */
 
 /* Maps and checks a weights file (weights/README.md) and resolves the network's layers. */
 bd_model *bd_model_load(const char *path, char *err, size_t errlen);
+/* The same for a weights file in memory (64-byte aligned, e.g. linked into the program);
+ * name is used in messages; base must outlive the model. */
+bd_model *bd_model_load_memory(const uint8_t *base, size_t size, const char *name, char *err,
+                               size_t errlen);
 void bd_model_free(bd_model *m);
 /* Index of a class by name (case-insensitive), or -1; the number of classes; the name of
  * class i (NULL when out of range). */
@@ -26,12 +30,18 @@ int bd_model_class_index(const bd_model *m, const char *name);
 int bd_model_num_classes(const bd_model *m);
 const char *bd_model_class_name(const bd_model *m, int i);
 
+/* Which arithmetic runs the network. f32: the float network (every file). int8: the
+ * uint8 network exactly as TFLite's reference integer kernels compute it (files converted
+ * from a uint8 model; `backdrop info` lists a file's precisions). DEFAULT is f32 for now. */
+typedef enum { BD_PRECISION_DEFAULT = 0, BD_PRECISION_F32, BD_PRECISION_INT8 } bd_precision;
+
 typedef struct bd_segmenter_opts {
     int output_stride;          /* 8 (slower, finer) or 16; 0: the model's exported one */
     int input_size;             /* side of the square network input; 0: the model's (513) */
     int threads;                /* OpenMP threads; 0: OpenMP's default (all cores) */
     const bd_kernels *kernels;  /* NULL: bd_kernels_select() (best for this CPU or
-                                   $BACKDROP_ISA) */
+                                   $BACKDROP_ISA); with int8 the float post-processing's */
+    bd_precision precision;     /* 0: default (f32) */
 } bd_segmenter_opts;
 
 typedef struct bd_segmenter bd_segmenter;
@@ -67,6 +77,7 @@ const float *bd_segmenter_logits(const bd_segmenter *s, int *fh, int *fw, int *c
 
 typedef struct bd_segmenter_info {
     const char *isa;            /* kernels in use: "scalar", "avx2", ... */
+    const char *precision;      /* "f32" or "int8" */
     int output_stride, input_size, threads;
     size_t arena_bytes;         /* activation memory: the network's peak */
     double preprocess_ms, network_ms;   /* of the last run */

@@ -30,11 +30,10 @@
 #include "engine/weights.h"
 
 #define BDW_MAGIC "BDWEIGHT"
-#define BDW_VERSION 1u
+#define BDW_VERSION 2u          /* also reads version 1 (float32 tensors only) */
 #define BDW_HEADER_SIZE 64u
 #define BDW_ENTRY_SIZE 128u
 #define BDW_MAX_TENSORS 4096u
-#define BDW_DTYPE_F32 1u
 #define BDW_ALIGN 64u
 
 /* ------------------------------------------------------------------ small helpers ---- */
@@ -103,9 +102,10 @@ static int check_header(const char *path, const uint8_t *p, uint64_t actual, bdw
                         char *err, size_t errlen)
 {
     parse_header(p, h);
-    if (h->version != BDW_VERSION) {
-        fail(err, errlen, path, "unsupported version %u (this build reads version %u)",
-             h->version, BDW_VERSION);
+    if (h->version < 1 || h->version > BDW_VERSION) {
+        fail(err, errlen, path, "unsupported version %u (this build reads versions 1 to %u; "
+             "convert the model again with this build's tools/convert.py)", h->version,
+             BDW_VERSION);
         return 0;
     }
     if (h->header_size != BDW_HEADER_SIZE) {
@@ -315,11 +315,17 @@ static int check_entry(const char *path, const uint8_t *e, int i, const bdw_head
     const char *name = t->name;
 
     uint32_t dtype = rd32(e + 80), ndim = rd32(e + 84);
-    if (dtype != BDW_DTYPE_F32) {
-        fail(err, errlen, path, "tensor '%s' has unsupported dtype %u (only 1 = float32)", name,
-             dtype);
+    if (h->version == 1 && dtype != BDW_DTYPE_F32) {
+        fail(err, errlen, path, "tensor '%s' has unsupported dtype %u (version 1 files hold "
+             "only 1 = float32)", name, dtype);
         return 0;
     }
+    if (dtype != BDW_DTYPE_F32 && dtype != BDW_DTYPE_U8 && dtype != BDW_DTYPE_I32) {
+        fail(err, errlen, path, "tensor '%s' has unsupported dtype %u (1 = float32, 2 = uint8, "
+             "3 = int32)", name, dtype);
+        return 0;
+    }
+    const uint64_t esize = dtype == BDW_DTYPE_U8 ? 1 : 4;
     if (ndim < 1 || ndim > BDW_MAX_DIMS) {
         fail(err, errlen, path, "tensor '%s' has %u dimensions (1..%d allowed)", name, ndim,
              BDW_MAX_DIMS);
@@ -340,7 +346,7 @@ static int check_entry(const char *path, const uint8_t *e, int i, const bdw_head
             fail(err, errlen, path, "tensor '%s': dimension %u is %u", name, d, dim);
             return 0;
         }
-        if (dim > UINT64_MAX / 4 / count) {
+        if (dim > UINT64_MAX / esize / count) {
             fail(err, errlen, path, "tensor '%s': shape is too large", name);
             return 0;
         }
@@ -349,9 +355,9 @@ static int check_entry(const char *path, const uint8_t *e, int i, const bdw_head
     }
     t->ndim = (int)ndim;
     uint64_t offset = rd64(e + 104), nbytes = rd64(e + 112);
-    if (nbytes != count * 4) {
+    if (nbytes != count * esize) {
         fail(err, errlen, path, "tensor '%s': %llu bytes, but its shape needs %llu", name,
-             (unsigned long long)nbytes, (unsigned long long)(count * 4));
+             (unsigned long long)nbytes, (unsigned long long)(count * esize));
         return 0;
     }
     if (offset % BDW_ALIGN != 0) {
@@ -370,7 +376,8 @@ static int check_entry(const char *path, const uint8_t *e, int i, const bdw_head
         fail(err, errlen, path, "tensor '%s': reserved field is not 0", name);
         return 0;
     }
-    t->count = (size_t)count;  /* fits: count * 4 <= file size <= SIZE_MAX */
+    t->count = (size_t)count;  /* fits: count * esize <= file size <= SIZE_MAX */
+    t->dtype = (int)dtype;
     s->offset = offset;
     s->nbytes = nbytes;
     s->crc = rd32(e + 120);
@@ -432,7 +439,9 @@ static int check_tensors(bdw_file *f, const bdw_header *h, char *err, size_t err
                  f->tensors[spans[i].index].name);
             goto out;
         }
-        f->tensors[spans[i].index].data = (const float *)(const void *)data;
+        bdw_tensor *t = &f->tensors[spans[i].index];
+        t->raw = data;
+        t->data = t->dtype == BDW_DTYPE_F32 ? (const float *)(const void *)data : NULL;
     }
     ok = 1;
 out:
@@ -442,6 +451,28 @@ out:
 }
 
 /* ------------------------------------------------------------------ open / close ------ */
+
+/* Everything after the header, for a file and for memory alike: the layout, the metadata
+ * (copied, NUL-terminated) and every tensor. */
+static int check_contents(bdw_file *f, const bdw_header *h, char *err, size_t errlen)
+{
+    const char *path = f->path;
+    if (!check_layout(path, f->base, h, err, errlen))
+        return 0;
+    f->meta = malloc((size_t)h->meta_size + 1);
+    if (!f->meta) {
+        fail(err, errlen, path, "out of memory");
+        return 0;
+    }
+    memcpy(f->meta, f->base + h->meta_offset, h->meta_size);
+    f->meta[h->meta_size] = '\0';
+    if (memchr(f->meta, 0, h->meta_size)) {
+        fail(err, errlen, path, "metadata contains a NUL byte");
+        return 0;
+    }
+    return check_meta(path, f->meta, h->meta_size, err, errlen) &&
+           check_tensors(f, h, err, errlen);
+}
 
 /* Reads up to n bytes at offset; returns the number read (short only at end of file). */
 static size_t read_at(int fd, void *buf, size_t n, off_t offset)
@@ -498,7 +529,9 @@ bdw_file *bd_weights_open(const char *path, char *err, size_t errlen)
         fail(err, errlen, path, "big-endian hosts are not supported");
         return NULL;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer before fstat could
+     * say it is not a regular file (reads of a regular file never block anyway). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         fail(err, errlen, path, "cannot open: %s", strerror(errno));
         return NULL;
@@ -549,7 +582,10 @@ bdw_file *bd_weights_open(const char *path, char *err, size_t errlen)
         fail(err, errlen, path, "out of memory");
         goto bad;
     }
-    snprintf(f->path, sizeof f->path, "%s", path);
+    if (!(f->path = strdup(path))) {
+        fail(err, errlen, path, "out of memory");
+        goto bad;
+    }
     f->size = (size_t)actual;
     f->version = h.version;
     if (!load_bytes(f, fd, f->size, err, errlen))
@@ -560,22 +596,7 @@ bdw_file *bd_weights_open(const char *path, char *err, size_t errlen)
         fail(err, errlen, path, "file changed while it was being opened");
         goto bad;
     }
-    if (!check_layout(path, f->base, &h, err, errlen))
-        goto bad;
-    f->meta = malloc((size_t)h.meta_size + 1);
-    if (!f->meta) {
-        fail(err, errlen, path, "out of memory");
-        goto bad;
-    }
-    memcpy(f->meta, f->base + h.meta_offset, h.meta_size);
-    f->meta[h.meta_size] = '\0';
-    if (memchr(f->meta, 0, h.meta_size)) {
-        fail(err, errlen, path, "metadata contains a NUL byte");
-        goto bad;
-    }
-    if (!check_meta(path, f->meta, h.meta_size, err, errlen))
-        goto bad;
-    if (!check_tensors(f, &h, err, errlen))
+    if (!check_contents(f, &h, err, errlen))
         goto bad;
     return f;
 
@@ -586,18 +607,67 @@ bad:
     return NULL;
 }
 
+bdw_file *bd_weights_open_memory(const uint8_t *base, size_t size, const char *name,
+                                 char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (!host_is_little_endian()) {
+        fail(err, errlen, name, "big-endian hosts are not supported");
+        return NULL;
+    }
+    if (!base || size == 0) {
+        fail(err, errlen, name, "empty, not a backdrop weights file");
+        return NULL;
+    }
+    if (memcmp(base, BDW_MAGIC, size < 8 ? size : 8) != 0) {
+        fail(err, errlen, name, "not a backdrop weights file (bad magic)");
+        return NULL;
+    }
+    if (size < BDW_HEADER_SIZE) {
+        fail(err, errlen, name, "truncated: %zu bytes, the header alone needs %u", size,
+             BDW_HEADER_SIZE);
+        return NULL;
+    }
+    if ((uintptr_t)base % BDW_ALIGN) {
+        fail(err, errlen, name, "not %d-byte aligned in memory", BDW_ALIGN);
+        return NULL;
+    }
+    bdw_header h;
+    if (!check_header(name, base, (uint64_t)size, &h, err, errlen))
+        return NULL;
+    bdw_file *f = calloc(1, sizeof *f);
+    if (!f || !(f->path = strdup(name))) {
+        free(f);
+        fail(err, errlen, name, "out of memory");
+        return NULL;
+    }
+    f->base = base;
+    f->size = size;
+    f->mapped = 2;                 /* the caller's memory: never freed here */
+    f->version = h.version;
+    if (!check_contents(f, &h, err, errlen)) {
+        bd_weights_close(f);
+        return NULL;
+    }
+    return f;
+}
+
 void bd_weights_close(bdw_file *f)
 {
     if (!f)
         return;
     if (f->base) {
-        if (f->mapped)
+        if (f->mapped == 2)
+            ;                      /* bd_weights_open_memory: the caller's */
+        else if (f->mapped)
             munmap((void *)f->base, f->size);
         else
             free((void *)f->base);
     }
     free(f->meta);
     free(f->tensors);
+    free(f->path);
     free(f);
 }
 
