@@ -82,9 +82,9 @@
 # Speed (Zen 3, measured): a boot takes ~20 s of wall time; the emulated CPU runs ~30
 # million instructions a second, and floating-point SIMD is far slower, as Bochs
 # computes every lane in software: ~2.5 million zmm FMAs a second. With --vnni (Zen 4,
-# shared, measured): the boot takes the same ~11 s and a zmm vpdpbusd (64 int8 products)
-# runs ~21 million times a second. Keep the work per run
-# small and batch tests into one program; runs in parallel hardly help on 2 cores.
+# shared, measured): a boot takes ~11 s, as with the default model on that machine, and
+# a zmm vpdpbusd (64 int8 products) runs ~21 million times a second. Keep the work per
+# run small and batch tests into one program; runs in parallel hardly help on 2 cores.
 # Dependencies (tools/deps.sh test): bochs, bochsbios, xorriso, isolinux, syslinux-common,
 # gcc, python3, apt-get/dpkg-deb (for the one-time kernel download).
 set -u
