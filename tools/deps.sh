@@ -5,7 +5,7 @@
 #                            qemu-user (NEON kernels run under emulation), clang + its
 #                            runtime (fuzzing, LeakSanitizer), valgrind, and Bochs with
 #                            isolinux + xorriso (AVX-512 kernels run in an emulated
-#                            Skylake-X: tests/bochs_run.sh)
+#                            Skylake-X: tests/emu/bochs_run.sh)
 #   sh tools/deps.sh bench   also the peers `make bench` compares against: OpenCV's Python
 #                            module and XNNPACK
 # As root, missing packages are installed with apt-get; otherwise the missing ones are named.
@@ -37,7 +37,7 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
     # tests/test_voc_int8.c decodes the VOC photos as the int8 reference did (djpeg)
     need_cmd libjpeg-turbo-progs jpegtran
     need_cmd libjpeg-turbo-progs djpeg
-    # tests/bochs_run.sh: bochs-term only stands for the GUI plugin bochs depends on,
+    # tests/emu/bochs_run.sh: bochs-term only stands for the GUI plugin bochs depends on,
     # so that apt does not pull in bochs-wx and GTK (the runner uses the rfb display)
     need_cmd bochs bochs
     need bochs-term /usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so
