@@ -27,6 +27,7 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
     need_cmd clang clang
     need libclang-rt-14-dev /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
     need_cmd valgrind valgrind
+    need_cmd ffmpeg ffmpeg       # tests/test_y4m.c, test_video*: real clips in and out
     # tests/bochs_run.sh: bochs-term only stands for the GUI plugin bochs depends on,
     # so that apt does not pull in bochs-wx and GTK (the runner uses the rfb display)
     need_cmd bochs bochs
