@@ -34,7 +34,7 @@ else
 endif
 
 KERNEL_SRC := $(filter-out %_avx2.c %_avx512.c %_neon.c,$(wildcard kernels/*.c)) $(ISA_SRC)
-LIB_SRC    := $(filter-out src/main.c,$(wildcard src/*.c src/io/*.c)) $(KERNEL_SRC)
+LIB_SRC    := $(filter-out src/main.c,$(wildcard src/*.c src/io/*.c src/compose/*.c)) $(KERNEL_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libbackdrop.a
 TEST_SRC   := $(wildcard tests/test_*.c)
@@ -83,7 +83,7 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(CROSS)ar rcs $@ $^
 
-$(BUILD)/%.o: %.c $(wildcard src/*.h src/io/*.h kernels/*.h)
+$(BUILD)/%.o: %.c $(wildcard src/*.h src/io/*.h src/compose/*.h kernels/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(ISA_FLAGS) -c -o $@ $<
 
