@@ -6,10 +6,13 @@
 #   make bench           kernel and end-to-end benchmarks -> bench/results.md
 #   make deps            install missing Debian packages (as root) or say which are missing
 #
-# Sources are found by wildcard: src/*.c is the runtime (src/main.c the CLI entry point),
-# kernels/*_ref.c the scalar references, kernels/*_avx2.c / *_avx512.c / *_neon.c the SIMD
-# variants, each compiled with its own ISA flags so one binary still runs on any CPU of its
-# architecture. tests/test_*.c are one test program each; tests/test_*.py run with python3.
+# Sources are found by wildcard, one folder per layer: src/io, src/engine, src/compose and
+# kernels/ make libbackdrop.a (everything but the command line); src/cli is the command line
+# (src/cli/main.c its entry point). In kernels/<family>/, <op>_ref.c is the scalar reference
+# and <op>_avx2.c / _avx512.c / _neon.c the SIMD variants, each compiled with its own ISA
+# flags so one binary still runs on any CPU of its architecture. tests/test_*.c are one test
+# program each; tests/test_*.py run with python3, tests/test_*.sh with sh. Header
+# dependencies come from the compiler (-MMD -MP, build/<arch>/**/*.d).
 
 CROSS   ?=
 CC      := $(CROSS)gcc
@@ -18,29 +21,35 @@ MODELS  ?= ../shared/models
 SHARED  ?= ../shared
 OPT     ?= -O2
 CFLAGS  := -std=c11 $(OPT) -g -Wall -Wextra -Werror -fopenmp -D_POSIX_C_SOURCE=200809L \
-           -Isrc -Ikernels $(EXTRA_CFLAGS)
+           -Isrc -Ikernels -MMD -MP $(EXTRA_CFLAGS)
 LDFLAGS := -fopenmp $(EXTRA_LDFLAGS)
 LDLIBS  := -lm
 
 ARCH    := $(shell $(CC) -dumpmachine 2>/dev/null | cut -d- -f1)
 BUILD   ?= build/$(ARCH)$(BUILD_SUFFIX)
 
+ALL_KERNEL_SRC := $(wildcard kernels/*.c kernels/*/*.c)
 ifeq ($(ARCH),aarch64)
-  ISA_SRC := $(wildcard kernels/*_neon.c)
+  ISA_SRC := $(filter %_neon.c,$(ALL_KERNEL_SRC))
   BIN     ?= backdrop-aarch64
 else
-  ISA_SRC := $(wildcard kernels/*_avx2.c kernels/*_avx512.c)
+  ISA_SRC := $(filter %_avx2.c %_avx512.c,$(ALL_KERNEL_SRC))
   BIN     ?= backdrop
 endif
 
-KERNEL_SRC := $(filter-out %_avx2.c %_avx512.c %_neon.c,$(wildcard kernels/*.c)) $(ISA_SRC)
-LIB_SRC    := $(filter-out src/main.c,$(wildcard src/*.c src/io/*.c src/compose/*.c)) $(KERNEL_SRC)
+KERNEL_SRC := $(filter-out %_avx2.c %_avx512.c %_neon.c,$(ALL_KERNEL_SRC)) $(ISA_SRC)
+LIB_SRC    := $(wildcard src/io/*.c src/engine/*.c src/compose/*.c) $(KERNEL_SRC)
 LIB_OBJ    := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libbackdrop.a
+CLI_SRC    := $(filter-out src/cli/main.c,$(wildcard src/cli/*.c))
+CLI_OBJ    := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_LIB    := $(BUILD)/libbackdrop_cli.a
 TEST_SRC   := $(wildcard tests/test_*.c)
 TEST_BIN   := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCH_SRC  := $(wildcard bench/bench_*.c)
 BENCH_BIN  := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+DEPS       := $(wildcard $(BUILD)/src/*/*.d $(BUILD)/kernels/*.d $(BUILD)/kernels/*/*.d \
+                         $(BUILD)/tests/*.d $(BUILD)/bench/*.d)
 
 # Per-ISA flags: only these files may use the instructions they are named after.
 $(BUILD)/%_avx2.o:   ISA_FLAGS := -mavx2 -mfma -mf16c
@@ -52,7 +61,7 @@ $(BUILD)/%_avx512.o: ISA_FLAGS := -mavx512f -mavx512dq -mavx512bw -mavx512vl -ma
 # to it (tests/regress/image-valid-png-empty-idat.png); UBSan would abort on those, so only
 # these checks are off there (ASan, and UBSan's bounds checks, which found a real overflow
 # in stb, stay on).
-$(BUILD)/src/stb_impl.o: ISA_FLAGS := -fno-sanitize=shift,pointer-overflow,nonnull-attribute
+$(BUILD)/src/io/stb_impl.o: ISA_FLAGS := -fno-sanitize=shift,pointer-overflow,nonnull-attribute
 
 # ------------------------------------------------------------------ the default models --
 WEIGHTS := weights/deeplabv3_mnv2_pascal.bdw \
@@ -65,7 +74,7 @@ SRC_deeplabv3_mnv2_dm05_pascal_quant := $(MODELS)/deeplabv3_mnv2_dm05_pascal_qua
 SRC_deeplabv3_257_mv_gpu            := $(MODELS)/deeplabv3_257_mv_gpu/deeplabv3_257_mv_gpu.tflite
 TOOLS_PY := $(wildcard tools/*.py)
 
-.PHONY: all deps deps-test weights test test-c test-py clean bench demo
+.PHONY: all deps deps-test weights test tests clean bench demo layering
 .DEFAULT_GOAL := all
 
 all: deps $(BIN) weights
@@ -76,20 +85,26 @@ deps:
 deps-test:
 	@sh tools/deps.sh test
 
-$(BIN): $(BUILD)/src/main.o $(LIB)
+$(BIN): $(BUILD)/src/cli/main.o $(CLI_LIB) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(CROSS)ar rcs $@ $^
 
-$(BUILD)/%.o: %.c $(wildcard src/*.h src/io/*.h src/compose/*.h kernels/*.h)
+# the subcommands, apart from the library, so the tests can link them too
+$(CLI_LIB): $(CLI_OBJ)
+	@rm -f $@
+	$(CROSS)ar rcs $@ $^
+
+# The packages come first (order-only: `make -j` must not compile before stb is there).
+$(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(ISA_FLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/%.c $(LIB) $(wildcard tests/*.h)
+$(BUILD)/tests/%: tests/%.c $(CLI_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests -o $@ $< $(CLI_LIB) $(LIB) $(LDFLAGS) $(LDLIBS)
 
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	@mkdir -p $(dir $@)
@@ -103,13 +118,19 @@ weights/%.bdw: $(TOOLS_PY)
 
 tests: $(TEST_BIN)
 
-# make test: every test program, then the Python tests; one closing line with the totals.
-test: all $(TEST_BIN) $(BENCH_BIN)
+# make test: the test packages first (installed as root, else named and the run fails), then
+# every test program, the Python and shell tests; one closing line with the totals.
+test: deps-test all $(TEST_BIN) $(BENCH_BIN)
 	@BUILD=$(BUILD) BIN=./$(BIN) SHARED=$(SHARED) PYTHON=$(PYTHON) sh tests/run_all.sh
+
+# No source file includes a header of a layer above its own (tests/check_layering.sh).
+layering:
+	@sh tests/check_layering.sh
 
 clean:
 	rm -rf build backdrop backdrop-aarch64 backdrop-static backdrop-static-aarch64
 
+-include $(DEPS)
 -include bench/bench.mk
 -include tests/extra.mk
 -include tests/hardening.mk

@@ -8,8 +8,8 @@
  * Tables: the --isa ones, else the one $BACKDROP_ISA names (scalar|avx2|avx512|neon), else
  * every table this CPU supports; a named table that is absent or unsupported is an error.
  * Shapes come from the loaded weights (so depth 0.5's channel counts are the real ones, not
- * make_divisible guesses) and the network's own plan (network_plan), checked first against the layer
- * shapes network_run() reports. Identical shapes within a model and output stride are timed
+ * make_divisible guesses) and the network's own plan (bd_network_plan), checked first against the layer
+ * shapes bd_network_run() reports. Identical shapes within a model and output stride are timed
  * once ("xN" = how many layers share it). Each (shape, table, threads) is run once untimed,
  * then up to --runs times (at least 3, fewer when one run exceeds --target-ms / runs); the
  * median is reported. GFLOP/s = 2 x multiply-adds / median; "% peak" = GFLOP/s over
@@ -28,8 +28,8 @@
 
 #include "bench_util.h"
 #include "kernels.h"
-#include "model.h"
-#include "network.h"
+#include "engine/model.h"
+#include "engine/network.h"
 
 #define MAX_SHAPES 96
 #define MAX_LIST 8
@@ -84,7 +84,7 @@ static kshape pw(const char *layer, int m, int k, int n, const bd_layer *l, int 
     return s;
 }
 
-/* Every kernel call network_run() makes at this size and output stride (except the
+/* Every kernel call bd_network_run() makes at this size and output stride (except the
  * one-pixel image-pooling products), plus the post-processing upsample_argmax to the full
  * input size. */
 static void collect(const bd_model *m, const bd_net_plan *p, shape_list *L)
@@ -163,18 +163,18 @@ static int check_plan(const bd_model *m, const bd_net_plan *p, int os)
 {
     char err[512];
     const bd_kernels *k = bd_kernels_select(err, sizeof err);
-    bd_network *net = k ? network_new(m, p->in_h, p->in_w, os, err, sizeof err) : NULL;
+    bd_network *net = k ? bd_network_new(m, p->in_h, p->in_w, os, err, sizeof err) : NULL;
     if (!net) {
         fprintf(stderr, "bench_kernels: %s\n", err);
         return -1;
     }
-    float *in = network_input(net);
+    float *in = bd_network_input(net);
     for (size_t i = 0, n = (size_t)p->in_h * p->in_w * 3; i < n; i++) in[i] = 0.0f;
     plan_check pc = {p, 0, 0};
-    network_run(net, k, check_layer, &pc);
+    bd_network_run(net, k, check_layer, &pc);
     int fh, fw, nc;
-    network_logits(net, &fh, &fw, &nc);
-    network_free(net);
+    bd_network_logits(net, &fh, &fw, &nc);
+    bd_network_free(net);
     if (pc.block != MNV2_BLOCKS || fh != p->feat_h || fw != p->feat_w) pc.errors++;
     return pc.errors ? -1 : 0;
 }
@@ -272,9 +272,9 @@ typedef struct {
 static int bench_model_os(const char *path, const bd_model *m, int os, const opts *o)
 {
     bd_net_plan p;
-    network_plan(m, o->size, o->size, os, &p);
+    bd_network_plan(m, o->size, o->size, os, &p);
     if (check_plan(m, &p, os)) {
-        fprintf(stderr, "bench_kernels: %s OS%d: the network plan disagrees with the layers network_run reports\n",
+        fprintf(stderr, "bench_kernels: %s OS%d: the network plan disagrees with the layers bd_network_run reports\n",
                 path, os);
         return -1;
     }
@@ -405,7 +405,7 @@ int main(int argc, char **argv)
     int rc = 0;
     for (int i = 0; i < nmodels; i++) {
         char err[512];
-        bd_model *m = model_load(models[i], err, sizeof err);
+        bd_model *m = bd_model_load(models[i], err, sizeof err);
         if (!m) {
             fprintf(stderr, "bench_kernels: %s\n", err);
             rc = 1;
@@ -413,7 +413,7 @@ int main(int argc, char **argv)
         }
         for (int j = 0; j < noss; j++)
             if (bench_model_os(models[i], m, oss[j], &o)) rc = 1;
-        model_free(m);
+        bd_model_free(m);
     }
     return rc;
 usage:

@@ -1,7 +1,7 @@
-/* bench_util.h — small helpers shared by the C benchmark programs in bench/: a monotonic
- * clock, the median of a sample, and the synthetic input image every runner times on
- * (the same bytes as src/cli_bench.c and bench/peer_opencv.py). Header-only, because each
- * bench program is built from its one .c file against the library. */
+/* bench_util.h — small helpers shared by the C benchmark programs in bench/: the median of a
+ * sample, the thread CPU clock and the synthetic input image every runner times on (the same
+ * bytes as src/cli/cli_bench.c and bench/peer_opencv.py). Header-only, because each bench
+ * program is built from its one .c file against the library. */
 #ifndef BACKDROP_BENCH_UTIL_H
 #define BACKDROP_BENCH_UTIL_H
 
@@ -9,12 +9,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-static inline double bench_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
-}
+#include "io/clock.h"
 
 static int bench_cmp_double(const void *a, const void *b)
 {

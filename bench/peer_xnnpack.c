@@ -36,8 +36,8 @@
 
 #include "bench_util.h"
 #include "kernels.h"
-#include "model.h"
-#include "network.h"
+#include "engine/model.h"
+#include "engine/network.h"
 
 #define MAX_OPS 128
 #define MAX_RUNS 10000
@@ -299,20 +299,20 @@ static int check_against_ours(xnet *x, const bd_model *m, const float *input, in
 {
     char err[512];
     const bd_kernels *k = bd_kernels_select(err, sizeof err);
-    bd_network *net = k ? network_new(m, h, w, os, err, sizeof err) : NULL;
+    bd_network *net = k ? bd_network_new(m, h, w, os, err, sizeof err) : NULL;
     if (!net) {
         fprintf(stderr, "peer_xnnpack: cannot run backdrop's network to check: %s\n", err);
         return -1;
     }
-    memcpy(network_input(net), input, (size_t)h * w * 3 * sizeof *input);
-    network_run(net, k, NULL, NULL);
+    memcpy(bd_network_input(net), input, (size_t)h * w * 3 * sizeof *input);
+    bd_network_run(net, k, NULL, NULL);
     int fh, fw, nc;
-    const float *ours = network_logits(net, &fh, &fw, &nc);
+    const float *ours = bd_network_logits(net, &fh, &fw, &nc);
     int ok = fh == x->feat_h && fw == x->feat_w && nc == x->classes;
     double range = 0, d = ok ? max_abs_diff(x->logits, ours, (size_t)fh * fw * nc, &range) : 0;
     printf("check logits %dx%dx%d vs backdrop (%s): max_abs_diff=%.3g (logits range %.3g)\n",
            x->feat_h, x->feat_w, x->classes, k->isa, d, range);
-    network_free(net);
+    bd_network_free(net);
     if (!ok || !(d <= 1e-3 * range)) {
         fprintf(stderr, "peer_xnnpack: XNNPACK's logits do not match backdrop's (%s)\n",
                 ok ? "values" : "shape");
@@ -393,14 +393,14 @@ int main(int argc, char **argv)
         return 2;
     }
     char err[512];
-    bd_model *m = model_load(model, err, sizeof err);
+    bd_model *m = bd_model_load(model, err, sizeof err);
     if (!m) { fprintf(stderr, "peer_xnnpack: %s\n", err); return 1; }
     if (!os) os = m->export_output_stride;
     if (!size) size = m->input_size;
     enum xnn_status s = xnn_initialize(NULL);
     if (s != xnn_status_success) {
         fail("xnn_initialize", s);
-        model_free(m);
+        bd_model_free(m);
         return 1;
     }
 
@@ -409,7 +409,7 @@ int main(int argc, char **argv)
     static xnet x;
     x.pool = threads > 1 ? pthreadpool_create(threads) : NULL;
     bd_net_plan plan;
-    network_plan(m, size, size, os, &plan);
+    bd_network_plan(m, size, size, os, &plan);
     size_t in_floats = (size_t)size * size * plan.cin;
     float *input = malloc(in_floats * sizeof *input);
     double *ms = malloc(MAX_RUNS * sizeof *ms);
@@ -464,7 +464,7 @@ done:
     xnet_free(&x);
     free(input);
     free(ms);
-    model_free(m);
+    bd_model_free(m);
     xnn_deinitialize();
     return rc;
 }

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "kernels.h"
-#include "kernels_simd.h"
+#include "kernels_isa.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 extern const bd_kernels bd_kernels_avx2;

@@ -1,9 +1,11 @@
 /* kernels.h — the operations DeepLabV3-MobileNetV2 is made of, and the table that picks an
  * implementation of each for the CPU we run on.
  *
- * Every kernel exists as a scalar reference (`*_ref.c`, plain loops that read like the math)
- * and as SIMD variants (`*_avx2.c`, `*_avx512.c`, `*_neon.c`) that must give the same results
- * within float rounding. The network (src/network.c) only ever calls kernels through a
+ * Every kernel exists as a scalar reference (`<family>/<op>_ref.c`, plain loops that read like
+ * the math) and as SIMD variants (`<op>_avx2.c`, `<op>_avx512.c`, `<op>_neon.c` beside it) that
+ * must give the same results within float rounding. Each family folder (f32-pwconv/, ...)
+ * holds one operation; the SIMD variants share one driver (`<op>_body.h`) and differ only in
+ * the vector primitives they include (simd/vec_<isa>.h) and their register blocking. The network (src/network.c) only ever calls kernels through a
  * `bd_kernels` table, so the same code runs with any ISA, and tests can walk every table.
  *
  * Conventions for all kernels:
@@ -52,12 +54,6 @@ typedef void (*bd_pwconv_fn)(const float *in, int m, int k,
 /* Global average pool: out[c] = mean over the hw pixels of in[p][c]. */
 typedef void (*bd_avgpool_fn)(const float *in, int hw, int c, float *out);
 
-/* Bilinear resize with align_corners=True (TF ResizeBilinear semantics, float32):
- * source coordinate sy = oy * (ih-1)/(oh-1) (0 when oh == 1), likewise x; top/left = floor,
- * lerp along x first, then y.                                                           */
-typedef void (*bd_resize_bilinear_fn)(const float *in, int ih, int iw, int c,
-                                      float *out, int oh, int ow);
-
 /* Fused "upsample logits + argmax": the label of output pixel (oy, ox), 0 <= oy < crop_h,
  * 0 <= ox < crop_w, of the (full_h x full_w) align_corners bilinear upsampling of the
  * (ih x iw x c) logits, i.e. exactly argmax over the output of resize_bilinear without
@@ -66,19 +62,15 @@ typedef void (*bd_upsample_argmax_fn)(const float *logits, int ih, int iw, int c
                                       int full_h, int full_w, int crop_h, int crop_w,
                                       uint8_t *labels);
 
-/* Argmax over channels: labels[p] = first c maximising in[p][c], for n pixels. */
-typedef void (*bd_argmax_fn)(const float *in, int n, int c, uint8_t *labels);
-
-typedef struct bd_kernels {
+struct bd_kernels {
     const char *isa;                 /* "scalar", "avx2", "avx512", "neon" */
     bd_conv3x3s2_fn conv3x3s2;
     bd_dwconv3x3_fn dwconv3x3;
     bd_pwconv_fn pwconv;
     bd_avgpool_fn avgpool;
-    bd_resize_bilinear_fn resize_bilinear;
     bd_upsample_argmax_fn upsample_argmax;
-    bd_argmax_fn argmax;
-} bd_kernels;
+};
+typedef struct bd_kernels bd_kernels;
 
 /* The scalar reference table: always present. */
 extern const bd_kernels bd_kernels_ref;

@@ -11,7 +11,7 @@
  *     synth_spec_tiny(&s);                 // awkward channel counts, 3 classes (or
  *     s.seed = 7;                          // synth_spec_scaled(&s, 0.5) for the real plan)
  *     synth_model_write("/tmp/x.bdw", &s); // 0 on success
- *     bd_model *m = model_load("/tmp/x.bdw", err, sizeof err);
+ *     bd_model *m = bd_model_load("/tmp/x.bdw", err, sizeof err);
  *
  * To make a broken file, go one level down: synth_layout_from_spec() gives the tensor list
  * and metadata text, which you may edit (synth_layout_remove(), change a shape, rewrite the

@@ -2,7 +2,7 @@
 # test_avx512.sh — the AVX-512 kernels, tested on a machine without AVX-512: builds the
 # kernel test (tests/test_kernels.c) and the golden end-to-end test statically into
 # build/avx512-test and runs both under the Bochs emulator (its Skylake-X CPU model: AVX-512 F/DQ/BW/VL)
-# through tests/bochs_run.sh:
+# through tests/emu/bochs_run.sh:
 #  - the kernel matrix in its sparsest quick mode (BD_TEST_QUICK=2), only the avx512
 #    table's own kernels (BD_TEST_ISA=avx512: pwconv and dwconv3x3; the entries it shares
 #    with the AVX2 and scalar tables are the same functions, tested natively), with 1 and
@@ -15,7 +15,7 @@
 set -u
 cd "$(dirname "$0")/.." || exit 1
 OUT=build/avx512-test
-RUNNER=tests/bochs_run.sh
+RUNNER=tests/emu/bochs_run.sh
 : "${SHARED:=../shared}"
 passed=0
 failed=0
@@ -25,14 +25,19 @@ finish() {
     [ "$failed" -eq 0 ]
     exit $?
 }
+# skip WHY: this suite (or the rest of it) could not run: counted as skipped, never as passed
+skip() {
+    echo "skipped: test_avx512: $*"
+    echo "test_avx512: $passed passed, $failed failed, 1 skipped"
+    [ "$failed" -eq 0 ]
+    exit $?
+}
 
 if [ -n "${BD_SANITIZER_PASS:-}" ]; then
-    echo "test_avx512: skipped in make sanitize: its emulated binaries are not sanitizer builds and ran in make test"
-    finish
+    skip "in make sanitize (its emulated binaries are not sanitizer builds and ran in make test)"
 fi
 if [ ! -f "$RUNNER" ] || ! command -v bochs >/dev/null 2>&1; then
-    echo "test_avx512: $RUNNER or bochs missing (sh tools/deps.sh test): not run"
-    finish
+    skip "$RUNNER or bochs missing (sh tools/deps.sh test installs it)"
 fi
 
 # run NAME TIMEOUT [-f FILE | -e VAR=VALUE]... BINARY: run under Bochs, add the counts of its
@@ -84,10 +89,9 @@ fi
 echo "test_avx512: kernel matrix (avx512 table, quick) under Bochs"
 run test_kernels 150 -e BD_TEST_QUICK=2 -e BD_TEST_ISA=avx512 "$OUT/tests/test_kernels"
 if [ $? -eq 77 ]; then
-    echo "test_avx512: the emulator is unavailable here (runner exit 77, see above): not run"
     passed=0
     failed=0
-    finish
+    skip "the emulator is unavailable here (runner exit 77, see above)"
 fi
 passed=$((passed + 1)) # the static build itself
 # the AVX-512 table must really have been run, with 1 and 2 threads
@@ -114,7 +118,7 @@ then
         -e BACKDROP_GOLDEN_IMAGES=small_rose_70x46 -e OMP_NUM_THREADS=2 \
         "$OUT/tests/test_golden"
     if [ $? -eq 77 ]; then
-        echo "test_avx512: the emulator became unavailable: end-to-end not run"
+        skip "the end-to-end run: the emulator became unavailable"
     elif grep -q "^test_golden: kernels avx512" "$log" && grep -q "small_rose_70x46" "$log"; then
         passed=$((passed + 1))
     else
@@ -122,6 +126,6 @@ then
         failed=$((failed + 1))
     fi
 else
-    echo "test_avx512: $model or the golden outputs missing (run make): end-to-end not run"
+    skip "the end-to-end run: $model or the golden outputs missing (run make)"
 fi
 finish

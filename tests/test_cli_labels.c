@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "image_io.h"
-#include "postprocess.h"
+#include "io/image_io.h"
+#include "engine/postprocess.h"
 
 static const char *bin, *shared;
 static char tmpdir[256], errfile[512];
@@ -154,7 +154,7 @@ static uint8_t *load_gray(const char *path, int *w, int *h)
 {
     bd_image img;
     char err[512];
-    if (image_load(path, &img, err, sizeof err)) {
+    if (bd_image_load(path, &img, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return NULL;
     }
@@ -163,7 +163,7 @@ static uint8_t *load_gray(const char *path, int *w, int *h)
         g[i] = img.data[3 * i];
     *w = img.w;
     *h = img.h;
-    image_free(&img);
+    bd_image_free(&img);
     return g;
 }
 
@@ -214,17 +214,17 @@ static void against_golden(const char *model)
     CHECK(run(args) == 0, "--palette failed");
     bd_image img;
     char err[512];
-    if (image_load(pal, &img, err, sizeof err) == 0) {
+    if (bd_image_load(pal, &img, err, sizeof err) == 0) {
         int ok = a && img.w == w1 && img.h == h1, person = 0;
         for (size_t i = 0; ok && i < (size_t)w1 * h1; i++) {
             uint8_t rgb[3];
-            postprocess_voc_color(a[i], rgb);
+            bd_postprocess_voc_color(a[i], rgb);
             ok &= !memcmp(rgb, img.data + 3 * i, 3);
             person += a[i] == 15;
         }
         CHECK(ok, "palette colours do not match the labels");
         CHECK(person > 0, "no person pixels in the astronaut photo");
-        image_free(&img);
+        bd_image_free(&img);
     } else {
         CHECK(0, "%s", err);
     }

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "check.h"
-#include "composite.h"
+#include "compose/compose.h"
 
 static double now(void)
 {

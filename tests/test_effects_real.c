@@ -23,8 +23,8 @@
 #include <stb/stb_image.h>   /* declarations only: the implementation is in image_io.c */
 
 #include "check.h"
-#include "composite.h"
-#include "image_io.h"
+#include "compose/compose.h"
+#include "io/image_io.h"
 
 static const char *bin, *shared;
 static char model[1024], tmpdir[256];
@@ -81,7 +81,7 @@ static int load_photo(photo *p)
 {
     char path[1024], err[512];
     snprintf(path, sizeof path, "%s/images/%s", shared, p->file);
-    if (image_load(path, &p->img, err, sizeof err)) {
+    if (bd_image_load(path, &p->img, err, sizeof err)) {
         CHECK(0, "%s", err);
         return -1;
     }
@@ -89,7 +89,7 @@ static int load_photo(photo *p)
     p->h = p->img.h;
     bd_image lab;
     snprintf(path, sizeof path, "%s/golden/mnv2_quant_os16/%s/labels.png", shared, p->stem);
-    if (image_load(path, &lab, err, sizeof err)) {
+    if (bd_image_load(path, &lab, err, sizeof err)) {
         CHECK(0, "%s", err);
         return -1;
     }
@@ -115,7 +115,7 @@ static int load_photo(photo *p)
     }
     free(near);
     free(is_subj);
-    image_free(&lab);
+    bd_image_free(&lab);
     printf("%s: %dx%d, subject core %d px, background core %d px, ring %d px\n", p->stem,
            p->w, p->h, p->nsubj, p->nbg, p->nring);
     CHECK(p->nsubj > 1000 && p->nbg > 1000, "%s: cores too small to test", p->stem);
@@ -123,7 +123,7 @@ static int load_photo(photo *p)
 }
 
 /* Runs "backdrop EFFECT-ARGS --class CLS PHOTO -o OUT.png" and loads OUT with its own
- * channels (stb directly: image_load would drop a cutout's alpha). */
+ * channels (stb directly: bd_image_load would drop a cutout's alpha). */
 static uint8_t *effect(const photo *p, const char *args, int want_channels)
 {
     char out[512], cmd[2048];
@@ -286,7 +286,7 @@ static void run_photo(photo *p, int invert_too)
     check_white(p);
     check_cutout_and_mask(p);
     check_blur(p);
-    image_free(&p->img);
+    bd_image_free(&p->img);
     free(p->subj);
     free(p->bgc);
     free(p->ring);

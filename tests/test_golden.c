@@ -27,12 +27,12 @@
 #include <time.h>
 
 #include "check.h"
-#include "image_io.h"
+#include "io/image_io.h"
 #include "kernels.h"
-#include "model.h"
-#include "network.h"
-#include "postprocess.h"
-#include "preprocess.h"
+#include "engine/model.h"
+#include "engine/network.h"
+#include "engine/postprocess.h"
+#include "engine/preprocess.h"
 
 #define LOGITS_TOL 2e-3
 #define AGREE_MIN 99.9
@@ -264,7 +264,7 @@ static uint8_t *load_labels(const char *path, int *w, int *h)
 {
     bd_image img;
     char err[256];
-    if (image_load(path, &img, err, sizeof err)) {
+    if (bd_image_load(path, &img, err, sizeof err)) {
         fprintf(stderr, "%s\n", err);
         return NULL;
     }
@@ -273,7 +273,7 @@ static uint8_t *load_labels(const char *path, int *w, int *h)
         l[i] = img.data[3 * i];
     *w = img.w;
     *h = img.h;
-    image_free(&img);
+    bd_image_free(&img);
     return l;
 }
 
@@ -293,25 +293,25 @@ static void run_image(const char *shared, const char *model_id, const bd_model *
     if (!oh)
         return;
     CHECK(meta_os == os, "%s: output stride %d, the test table says %d", dir, meta_os, os);
-    CHECK(size == network_input_h(net), "%s: input size %d", dir, size);
+    CHECK(size == bd_network_input_h(net), "%s: input size %d", dir, size);
 
     snprintf(path, sizeof path, "%s/golden/_inputs/%s.resized.png", shared, stem);
     bd_image img;
-    if (image_load(path, &img, err, sizeof err)) {
+    if (bd_image_load(path, &img, err, sizeof err)) {
         CHECK(0, "%s", err);
         return;
     }
     CHECK(img.w == rw && img.h == rh, "%s: %dx%d, meta.json says %dx%d", path, img.w, img.h,
           rw, rh);
     int tw, th;
-    preprocess_target_size(ow, oh, size, &tw, &th);
+    bd_preprocess_target_size(ow, oh, size, &tw, &th);
     CHECK(tw == rw && th == rh, "%s: target size %dx%d for %dx%d, golden %dx%d", stem, tw, th,
           ow, oh, rw, rh);
 
-    float *input = network_input(net);
-    preprocess_normalise_pad(img.data, img.w, img.h, input, size, size, m->norm_scale,
+    float *input = bd_network_input(net);
+    bd_preprocess_normalise_pad(img.data, img.w, img.h, input, size, size, m->norm_scale,
                              m->norm_offset);
-    image_free(&img);
+    bd_image_free(&img);
     snprintf(path, sizeof path, "%s/input.f32", dir);
     size_t len = 0;
     char *gin = read_file(path, &len);
@@ -336,7 +336,7 @@ static void run_image(const char *shared, const char *model_id, const bd_model *
     CHECK(load_layers(path, &g) == 0 && g.n > 0, "%s: missing or empty", path);
     observer_state st = {.g = &g};
     double t0 = now_s();
-    network_run(net, k, g.n ? observe : NULL, &st);
+    bd_network_run(net, k, g.n ? observe : NULL, &st);
     double secs = now_s() - t0;
     CHECK(!st.first_bad[0], "%s/%s: first divergent layer: %s", model_id, stem, st.first_bad);
     CHECK(st.first_bad[0] || st.checked >= 20, "%s/%s: only %d layers compared", model_id,
@@ -344,7 +344,7 @@ static void run_image(const char *shared, const char *model_id, const bd_model *
     free(g.rows);
 
     int fh, fw, nc;
-    const float *logits = network_logits(net, &fh, &fw, &nc);
+    const float *logits = bd_network_logits(net, &fh, &fw, &nc);
     snprintf(path, sizeof path, "%s/logits.f32", dir);
     float *gl = (float *)read_file(path, &len);
     double maxerr = INFINITY;
@@ -371,11 +371,11 @@ static void run_image(const char *shared, const char *model_id, const bd_model *
     for (int mi = 0; layered && mi < 2; mi++) {
         if (mi == 0)
             memcpy(layered, logits, nl * sizeof(float));
-        network_set_fusion(net, modes[mi]);
-        memcpy(network_input(net), input_copy, in_bytes);
-        network_run(net, k, NULL, NULL);
-        network_set_fusion(net, BD_FUSE_AUTO);
-        logits = network_logits(net, &fh, &fw, &nc);
+        bd_network_set_fusion(net, modes[mi]);
+        memcpy(bd_network_input(net), input_copy, in_bytes);
+        bd_network_run(net, k, NULL, NULL);
+        bd_network_set_fusion(net, BD_FUSE_AUTO);
+        logits = bd_network_logits(net, &fh, &fw, &nc);
         size_t differ = 0;
         for (size_t i = 0; i < nl; i++)
             differ += memcmp(&logits[i], &layered[i], sizeof(float)) != 0;
@@ -397,8 +397,8 @@ static void run_image(const char *shared, const char *model_id, const bd_model *
     double agree = 0, agree_resized = 0;
     if (golden && golden_resized && lw == ow && lh == oh && rlw == tw && rlh == th) {
         uint8_t *ours = malloc((size_t)ow * oh), *ours_resized = malloc((size_t)tw * th);
-        CHECK(postprocess_labels(k, logits, fw, fh, nc, size, size, tw, th, ow, oh, ours) == 0,
-              "postprocess_labels failed");
+        CHECK(bd_postprocess_labels(k, logits, fw, fh, nc, size, size, tw, th, ow, oh, ours) == 0,
+              "bd_postprocess_labels failed");
         k->upsample_argmax(logits, fh, fw, nc, size, size, th, tw, ours_resized);
         agree = agreement(ours, golden, (size_t)ow * oh);
         agree_resized = agreement(ours_resized, golden_resized, (size_t)tw * th);
@@ -458,16 +458,16 @@ int main(void)
             printf("  %s: skipped: %s not built (run make weights)\n", models[mi].id, weights);
             continue;
         }
-        bd_model *m = model_load(weights, err, sizeof err);
+        bd_model *m = bd_model_load(weights, err, sizeof err);
         CHECK(m != NULL, "%s", err);
         if (!m)
             continue;
-        bd_network *net = network_new(m, m->input_size, m->input_size,
+        bd_network *net = bd_network_new(m, m->input_size, m->input_size,
                                       models[mi].output_stride, err, sizeof err);
         CHECK(net != NULL, "%s", err);
         if (net)
             printf("  %s: %s, arena %.1f MB\n", models[mi].id, weights,
-                   network_arena_bytes(net) / 1048576.0);
+                   bd_network_arena_bytes(net) / 1048576.0);
 
         snprintf(path, sizeof path, "%s/golden/%s", shared, models[mi].id);
         DIR *d = opendir(path);
@@ -487,8 +487,8 @@ int main(void)
             }
             free(stems[i]);
         }
-        network_free(net);
-        model_free(m);
+        bd_network_free(net);
+        bd_model_free(m);
     }
     printf("test_golden: %d model/image runs in %.1f s\n", runs, now_s() - t_start);
     return check_done("test_golden");

@@ -373,25 +373,6 @@ static void test_avgpool(int hw, int c)
     free(in); free(want); free(got); free(scale);
 }
 
-static void test_resize(int ih, int iw, int c, int oh, int ow)
-{
-    float *in = rand_buf((size_t)ih * iw * c, 1.0f);
-    size_t no = (size_t)oh * ow * c;
-    float *want = poisoned(no), *got = poisoned(no);
-    double *scale = malloc((no + 1) * sizeof *scale);
-    for (size_t i = 0; i < no; i++)
-        scale[i] = 4.0; /* |inputs| <= 1, a lerp of lerps: generous but meaningful */
-    bd_kernels_ref.resize_bilinear(in, ih, iw, c, want, oh, ow);
-    K->resize_bilinear(in, ih, iw, c, got, oh, ow);
-    char what[120];
-    snprintf(what, sizeof what, "%s resize_bilinear %dx%dx%d -> %dx%d threads=%d", K->isa, ih,
-             iw, c, oh, ow, NT);
-    CHECK(compare(what, got, want, scale, no) == 0, "%s: mismatch", what);
-    CHECK(guard_intact(got, no), "%s: wrote past the end", what);
-    cases++;
-    free(in); free(want); free(got); free(scale);
-}
-
 static int labels_equal(const char *what, const uint8_t *got, const uint8_t *want, size_t n)
 {
     int bad = 0;
@@ -455,35 +436,12 @@ static void test_upsample_argmax(int ih, int iw, int c, int fh, int fw, int ch, 
     free(in); free(want); free(got);
 }
 
-static void test_argmax(int n, int c, int quantised)
-{
-    float *in = rand_buf((size_t)n * c, 4.0f);
-    if (quantised)
-        for (size_t i = 0; i < (size_t)n * c; i++)
-            in[i] = floorf(in[i]);
-    uint8_t *want = poisoned_labels(n), *got = poisoned_labels(n);
-    bd_kernels_ref.argmax(in, n, c, want);
-    K->argmax(in, n, c, got);
-    char what[100];
-    snprintf(what, sizeof what, "%s argmax n=%d c=%d q=%d threads=%d", K->isa, n, c, quantised,
-             NT);
-    CHECK(labels_equal(what, got, want, n), "%s: labels differ", what);
-    CHECK(label_guard_intact(got, n), "%s: wrote past the end", what);
-    cases++;
-    free(in); free(want); free(got);
-}
-
 static void misc_matrix(void)
 {
     static const int cs[] = {1, 3, 7, 8, 9, 16, 21, 33, 320};
     for (size_t i = 0; i < sizeof cs / sizeof *cs; i++) {
         test_avgpool(1, cs[i]);
         test_avgpool(1089, cs[i]);
-        test_resize(1, 1, cs[i], 33, 33);
-        test_resize(5, 7, cs[i], 9, 13);
-        test_resize(3, 2, cs[i], 1, 1);
-        test_argmax(1, cs[i], 0);
-        test_argmax(1000, cs[i], i % 2);
     }
     static const int up[][7] = {
         /* ih iw c fh fw ch cw */
@@ -542,7 +500,7 @@ int main(void)
     for (int i = 0; bd_kernels_all[i]; i++) {
         const bd_kernels *t = bd_kernels_all[i];
         CHECK(t->isa && t->conv3x3s2 && t->dwconv3x3 && t->pwconv && t->avgpool &&
-                  t->resize_bilinear && t->upsample_argmax && t->argmax,
+                  t->upsample_argmax,
               "table %s has a NULL entry", t->isa ? t->isa : "?");
         if (t == &bd_kernels_ref)
             continue;
@@ -554,16 +512,15 @@ int main(void)
             printf("%s: not supported on this CPU, not run\n", t->isa);
             continue;
         }
-        /* BD_TEST_ISA: only the table's own kernels (misc_matrix: all four or none) */
+        /* BD_TEST_ISA: only the table's own kernels (misc_matrix: both or none) */
         const int run_pw = !only || !SHARED_ENTRY(i, pwconv);
         const int run_dw = !only || !SHARED_ENTRY(i, dwconv3x3);
         const int run_conv = !only || !SHARED_ENTRY(i, conv3x3s2);
         const int run_misc = !only || !SHARED_ENTRY(i, avgpool) ||
-                             !SHARED_ENTRY(i, resize_bilinear) ||
-                             !SHARED_ENTRY(i, upsample_argmax) || !SHARED_ENTRY(i, argmax);
+                             !SHARED_ENTRY(i, upsample_argmax);
         if (only)
-            printf("%s: BD_TEST_ISA: pwconv %s, dwconv3x3 %s, conv3x3s2 %s, avgpool/resize/"
-                   "upsample_argmax/argmax %s (shared = the same function as an earlier table's, "
+            printf("%s: BD_TEST_ISA: pwconv %s, dwconv3x3 %s, conv3x3s2 %s, avgpool/"
+                   "upsample_argmax %s (shared = the same function as an earlier table's, "
                    "tested with that one)\n", t->isa, run_pw ? "tested" : "shared",
                    run_dw ? "tested" : "shared", run_conv ? "tested" : "shared",
                    run_misc ? "tested" : "shared");

@@ -9,7 +9,7 @@
  *     and of its complement add up to 1, and the labels equal the argmax of the per-class
  *     masks wherever the winner is clear;
  *   - the scalar kernels give identical logits with 1 and 2 threads;
- *   - fusing blocks (network_set_fusion: none, auto, all) changes no bit of the logits, at
+ *   - fusing blocks (bd_network_set_fusion: none, auto, all) changes no bit of the logits, at
  *     tiny, odd and non-square network inputs, both output strides and 1 to 3 threads (more
  *     threads than rows of some maps).
  * Uses the fastest kernels this CPU has. Weights from weights/ or $BACKDROP_WEIGHTS_DIR.
@@ -23,9 +23,11 @@
 #include <unistd.h>
 
 #include "backdrop.h"
+#include "engine/model.h"
+#include "kernels.h"
 #include "check.h"
-#include "network.h"
-#include "preprocess.h"
+#include "engine/network.h"
+#include "engine/preprocess.h"
 #include "synth_model.h"
 
 /* A synthetic photo: gradients plus a bright disc, so the network sees structure. */
@@ -116,7 +118,7 @@ static void run_one(bd_segmenter *s, const bd_model *m, const char *what, int w,
     }
     CHECK(prob, "%s %dx%d: mask outside 0..1", what, w, h);
     int tw, th;
-    preprocess_target_size(w, h, info.input_size, &tw, &th);
+    bd_preprocess_target_size(w, h, info.input_size, &tw, &th);
     double worst = 0;
     for (int k = 0; k < 500; k++) {      /* a spread of pixels, both ends included */
         int x = (int)((long long)k * 7919 % w), y = (int)((long long)k * 104729 % h);
@@ -262,22 +264,22 @@ static float *fused_logits(const bd_model *m, const bd_kernels *k, int in_h, int
                            bd_fusion mode, size_t *n)
 {
     char err[512];
-    bd_network *net = network_new(m, in_h, in_w, os, err, sizeof err);
+    bd_network *net = bd_network_new(m, in_h, in_w, os, err, sizeof err);
     CHECK(net != NULL, "%s", err);
     if (!net)
         return NULL;
-    network_set_fusion(net, mode);
-    float *in = network_input(net);
+    bd_network_set_fusion(net, mode);
+    float *in = bd_network_input(net);
     for (size_t i = 0, len = (size_t)in_h * in_w * m->stem.cin; i < len; i++)
         in[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;   /* fixed noise */
-    network_run(net, k, NULL, NULL);
+    bd_network_run(net, k, NULL, NULL);
     int fh, fw, nc;
-    const float *l = network_logits(net, &fh, &fw, &nc);
+    const float *l = bd_network_logits(net, &fh, &fw, &nc);
     *n = (size_t)fh * fw * nc;
     float *copy = malloc(*n * sizeof *copy);
     if (copy)
         memcpy(copy, l, *n * sizeof *copy);
-    network_free(net);
+    bd_network_free(net);
     return copy;
 }
 
@@ -326,7 +328,7 @@ int main(void)
     synth_spec_tiny(&spec);
     spec.seed = 11;
     CHECK(synth_model_write(path, &spec) == 0, "cannot write %s", path);
-    bd_model *tiny = model_load(path, err, sizeof err);
+    bd_model *tiny = bd_model_load(path, err, sizeof err);
     CHECK(tiny != NULL, "%s", err);
     unlink(path);
     if (tiny) {
@@ -335,7 +337,7 @@ int main(void)
         thread_determinism(tiny);
         static const int tiny_sizes[][2] = {{1, 1}, {9, 17}, {33, 65}, {97, 129}, {257, 200}};
         fusion_identical(tiny, "synthetic tiny model", tiny_sizes, 5);
-        model_free(tiny);
+        bd_model_free(tiny);
     }
 
     static const char *files[] = {"deeplabv3_mnv2_pascal.bdw", "deeplabv3_mnv2_dm05_pascal.bdw",
@@ -349,7 +351,7 @@ int main(void)
             printf("  %s: not built, skipped (run make weights)\n", path);
             continue;
         }
-        bd_model *m = model_load(path, err, sizeof err);
+        bd_model *m = bd_model_load(path, err, sizeof err);
         CHECK(m != NULL, "%s", err);
         if (!m)
             continue;
@@ -359,7 +361,7 @@ int main(void)
             fusion_identical(m, files[i], real_sizes, 2);
         }
         thorough = 0;
-        model_free(m);
+        bd_model_free(m);
     }
     return check_done("test_network_sizes");
 }

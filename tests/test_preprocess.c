@@ -15,8 +15,8 @@
 #include <sys/stat.h>
 
 #include "check.h"
-#include "image_io.h"
-#include "preprocess.h"
+#include "io/image_io.h"
+#include "engine/preprocess.h"
 
 /* The resize by its definition: S = sum_y sum_x wy[j][y] wx[k][x] P[y][x], rounded half up. */
 static uint8_t *brute_resize(const uint8_t *src, int w, int h, int c, int tw, int th)
@@ -51,7 +51,7 @@ static void check_against_brute(int w, int h, int c, int tw, int th, unsigned se
         seed = seed * 1103515245u + 12345u;
         src[i] = (uint8_t)(seed >> 16);
     }
-    CHECK(preprocess_resize_area(src, w, h, c, ours, tw, th) == 0, "resize failed");
+    CHECK(bd_preprocess_resize_area(src, w, h, c, ours, tw, th) == 0, "resize failed");
     uint8_t *ref = brute_resize(src, w, h, c, tw, th);
     size_t bad = 0;
     for (size_t i = 0; i < (size_t)tw * th * c; i++)
@@ -69,39 +69,39 @@ static void hand_cases(void)
     const uint8_t a[4] = {0, 1, 1, 1}, b[4] = {0, 0, 0, 1}, c[4] = {0, 0, 1, 1},
                   d[4] = {127, 128, 127, 128};
     uint8_t o;
-    preprocess_resize_area(a, 2, 2, 1, &o, 1, 1);
+    bd_preprocess_resize_area(a, 2, 2, 1, &o, 1, 1);
     CHECK(o == 1, "mean 0.75 -> %d, want 1", o);
-    preprocess_resize_area(b, 2, 2, 1, &o, 1, 1);
+    bd_preprocess_resize_area(b, 2, 2, 1, &o, 1, 1);
     CHECK(o == 0, "mean 0.25 -> %d, want 0", o);
-    preprocess_resize_area(c, 2, 2, 1, &o, 1, 1);
+    bd_preprocess_resize_area(c, 2, 2, 1, &o, 1, 1);
     CHECK(o == 1, "mean 0.5 -> %d, want 1 (half up)", o);
-    preprocess_resize_area(d, 2, 2, 1, &o, 1, 1);
+    bd_preprocess_resize_area(d, 2, 2, 1, &o, 1, 1);
     CHECK(o == 128, "mean 127.5 -> %d, want 128 (half up)", o);
 
     /* 3 pixels -> 2: output 0 covers input 0 fully and half of input 1 (weights 2, 1). */
     const uint8_t e[3] = {0, 30, 90};
     uint8_t o2[2];
-    preprocess_resize_area(e, 3, 1, 1, o2, 2, 1);
+    bd_preprocess_resize_area(e, 3, 1, 1, o2, 2, 1);
     CHECK(o2[0] == 10 && o2[1] == 70, "3 -> 2 gives %d %d, want 10 70", o2[0], o2[1]);
 
     /* integer upscale replicates; same size is the identity */
     uint8_t src[6 * 5 * 3], up[18 * 10 * 3], same[6 * 5 * 3];
     for (int i = 0; i < 6 * 5 * 3; i++)
         src[i] = (uint8_t)(i * 37 + 11);
-    preprocess_resize_area(src, 6, 5, 3, up, 18, 10);
+    bd_preprocess_resize_area(src, 6, 5, 3, up, 18, 10);
     int ok = 1;
     for (int y = 0; y < 10; y++)
         for (int x = 0; x < 18; x++)
             for (int ch = 0; ch < 3; ch++)
                 ok &= up[(y * 18 + x) * 3 + ch] == src[((y / 2) * 6 + x / 3) * 3 + ch];
     CHECK(ok, "3x / 2x upscale is not pixel replication");
-    preprocess_resize_area(src, 6, 5, 3, same, 6, 5);
+    bd_preprocess_resize_area(src, 6, 5, 3, same, 6, 5);
     CHECK(!memcmp(src, same, sizeof src), "same-size resize is not the identity");
 
     /* a constant image stays constant at any size */
     uint8_t flat[17 * 9 * 3], out[33 * 64 * 3];
     memset(flat, 201, sizeof flat);
-    preprocess_resize_area(flat, 17, 9, 3, out, 33, 64);
+    bd_preprocess_resize_area(flat, 17, 9, 3, out, 33, 64);
     ok = 1;
     for (size_t i = 0; i < sizeof out; i++)
         ok &= out[i] == 201;
@@ -111,19 +111,19 @@ static void hand_cases(void)
 static void target_sizes(const char *shared)
 {
     int tw, th;
-    preprocess_target_size(225, 25, 513, &tw, &th);
+    bd_preprocess_target_size(225, 25, 513, &tw, &th);
     CHECK(tw == 513 && th == 56, "225x25 -> %dx%d, want 513x56 (double arithmetic)", tw, th);
-    preprocess_target_size(25, 225, 513, &tw, &th);
+    bd_preprocess_target_size(25, 225, 513, &tw, &th);
     CHECK(tw == 56 && th == 513, "25x225 -> %dx%d, want 56x513", tw, th);
-    preprocess_target_size(17, 9, 513, &tw, &th);
+    bd_preprocess_target_size(17, 9, 513, &tw, &th);
     CHECK(tw == 513 && th == 271, "17x9 -> %dx%d, want 513x271", tw, th);
-    preprocess_target_size(513, 513, 513, &tw, &th);
+    bd_preprocess_target_size(513, 513, 513, &tw, &th);
     CHECK(tw == 513 && th == 513, "513x513 -> %dx%d", tw, th);
-    preprocess_target_size(4000, 3000, 513, &tw, &th);
+    bd_preprocess_target_size(4000, 3000, 513, &tw, &th);
     CHECK(tw == 513 && th == 384, "4000x3000 -> %dx%d, want 513x384", tw, th);
-    preprocess_target_size(3000, 1, 513, &tw, &th);
+    bd_preprocess_target_size(3000, 1, 513, &tw, &th);
     CHECK(tw == 513 && th == 1, "3000x1 -> %dx%d, want 513x1 (never 0)", tw, th);
-    preprocess_target_size(640, 480, 257, &tw, &th);
+    bd_preprocess_target_size(640, 480, 257, &tw, &th);
     CHECK(tw == 257 && th == 192, "640x480 at 257 -> %dx%d, want 257x192", tw, th);
 
     /* every golden image: orig_hw -> resized_hw from its meta.json */
@@ -148,7 +148,7 @@ static void target_sizes(const char *shared)
             CHECK(0, "%s: no orig_hw / resized_hw", path);
             continue;
         }
-        preprocess_target_size(ow, oh, 513, &tw, &th);
+        bd_preprocess_target_size(ow, oh, 513, &tw, &th);
         CHECK(tw == rw && th == rh, "%s: %dx%d -> %dx%d, golden %dx%d", stems[i], ow, oh, tw,
               th, rw, rh);
     }
@@ -169,24 +169,24 @@ static void golden_resizes(const char *shared)
         snprintf(path, sizeof path, "%s/images/%s.%s", shared, imgs[i].stem, imgs[i].ext);
         snprintf(gpath, sizeof gpath, "%s/golden/_inputs/%s.resized.png", shared, imgs[i].stem);
         bd_image img, gold;
-        if (image_load(path, &img, err, sizeof err)) {
+        if (bd_image_load(path, &img, err, sizeof err)) {
             CHECK(0, "%s", err);
             continue;
         }
-        if (image_load(gpath, &gold, err, sizeof err)) {
+        if (bd_image_load(gpath, &gold, err, sizeof err)) {
             CHECK(0, "%s", err);
-            image_free(&img);
+            bd_image_free(&img);
             continue;
         }
         int tw, th;
-        preprocess_target_size(img.w, img.h, 513, &tw, &th);
+        bd_preprocess_target_size(img.w, img.h, 513, &tw, &th);
         CHECK(tw == gold.w && th == gold.h, "%s: target %dx%d, golden %dx%d", imgs[i].stem, tw,
               th, gold.w, gold.h);
         if (tw == gold.w && th == gold.h) {
             size_t n = (size_t)tw * th * 3, differ = 0;
             int maxd = 0;
             uint8_t *ours = malloc(n);
-            CHECK(preprocess_resize_area(img.data, img.w, img.h, 3, ours, tw, th) == 0,
+            CHECK(bd_preprocess_resize_area(img.data, img.w, img.h, 3, ours, tw, th) == 0,
                   "resize failed");
             for (size_t k = 0; k < n; k++) {
                 int d = abs((int)ours[k] - gold.data[k]);
@@ -211,8 +211,8 @@ static void golden_resizes(const char *shared)
             }
             free(ours);
         }
-        image_free(&img);
-        image_free(&gold);
+        bd_image_free(&img);
+        bd_image_free(&gold);
     }
 }
 
@@ -225,7 +225,7 @@ static void normalise_and_pad(void)
     int fw = 21, fh = 13;
     float *frame = malloc(sizeof(float) * fw * fh * 3);
     memset(frame, 0xff, sizeof(float) * fw * fh * 3);     /* NaNs: every value is written */
-    preprocess_normalise_pad(rgb, 17, 9, frame, fw, fh, scale, -1.0f);
+    bd_preprocess_normalise_pad(rgb, 17, 9, frame, fw, fh, scale, -1.0f);
     int ok_img = 1, ok_pad = 1;
     for (int y = 0; y < fh; y++)
         for (int x = 0; x < fw; x++)
@@ -247,8 +247,8 @@ static void normalise_and_pad(void)
     /* the whole path on a tiny image: 17x9 -> 513x271 in a 513 frame */
     float *big = malloc(sizeof(float) * 513 * 513 * 3);
     int tw, th;
-    CHECK(preprocess_image(rgb, 17, 9, 513, scale, -1.0f, big, &tw, &th) == 0 && tw == 513 &&
-          th == 271, "preprocess_image 17x9 -> %dx%d", tw, th);
+    CHECK(bd_preprocess_image(rgb, 17, 9, 513, scale, -1.0f, big, &tw, &th) == 0 && tw == 513 &&
+          th == 271, "bd_preprocess_image 17x9 -> %dx%d", tw, th);
     int pad_ok = 1;
     for (size_t i = (size_t)271 * 513 * 3; i < (size_t)513 * 513 * 3; i++)
         pad_ok &= big[i] == 0.0f;

@@ -2,7 +2,7 @@
  * was found with (the name starts with the target's: weights-*, image-*, cli-*). The
  * targets are the very tests/fuzz/fuzz_*.c sources, compiled here with gcc under renamed
  * entry points; they abort on a wrong result, and the sanitizer build catches memory errors
- * and leaks. Image inputs must also be refused by image_load_memory unless their name
+ * and leaks. Image inputs must also be refused by bd_image_load_memory unless their name
  * contains "-valid". */
 #include <dirent.h>
 #include <stdint.h>
@@ -80,9 +80,9 @@ int main(void)
             if (t == 1 && !strstr(e->d_name, "-valid")) {   /* a bad image: refused */
                 bd_image img;
                 char err[512];
-                CHECK(image_load_memory(b, len, path, &img, err, sizeof err) != 0,
+                CHECK(bd_image_load_memory(b, len, path, &img, err, sizeof err) != 0,
                       "%s: decoded as %dx%d, should be refused", path, img.w, img.h);
-                image_free(&img);
+                bd_image_free(&img);
             }
         }
         free(b);

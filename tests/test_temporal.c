@@ -20,7 +20,6 @@
 
 #include "backdrop.h"
 #include "check.h"
-#include "compose/stream.h"
 #include "compose/temporal.h"
 #include "io/y4m.h"
 #include "io/yuv.h"
@@ -171,7 +170,7 @@ static void test_clips(const char *shared)
     }
     if (!mkdtemp(dir)) return;
     char err[256];
-    bd_model *m = model_load(model, err, sizeof err);
+    bd_model *m = bd_model_load(model, err, sizeof err);
     CHECK(m != NULL, "model: %s", err);
     if (!m) return;
 
@@ -223,7 +222,7 @@ static void test_clips(const char *shared)
         free_all(sm, n);
     }
     free_all(frames, n);
-    model_free(m);
+    bd_model_free(m);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd)) fprintf(stderr, "could not remove %s\n", dir);
 }

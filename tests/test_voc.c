@@ -17,8 +17,10 @@
 #include <time.h>
 
 #include "backdrop.h"
+#include "engine/model.h"
+#include "kernels.h"
 #include "check.h"
-#include "image_io.h"
+#include "io/image_io.h"
 
 #define NCLS 21
 #define NIMG 5
@@ -157,11 +159,11 @@ static void voc_color(int id, uint8_t rgb[3])
 static uint8_t *load_gt(const char *path, int w, int h, char *err, size_t errlen)
 {
     bd_image img = {0};
-    if (image_load(path, &img, err, errlen))
+    if (bd_image_load(path, &img, err, errlen))
         return NULL;
     if (img.w != w || img.h != h) {
         snprintf(err, errlen, "%s: %dx%d, the photo is %dx%d", path, img.w, img.h, w, h);
-        image_free(&img);
+        bd_image_free(&img);
         return NULL;
     }
     uint8_t pal[NCLS + 1][3];
@@ -185,7 +187,7 @@ static uint8_t *load_gt(const char *path, int w, int h, char *err, size_t errlen
         }
         gt[i] = (uint8_t)ids[k];
     }
-    image_free(&img);
+    bd_image_free(&img);
     return gt;
 }
 
@@ -233,7 +235,7 @@ static void run_config(config *c, const char *voc, const char *wdir, double *sec
         return;
     }
     double t0 = now_s();
-    bd_model *m = model_load(path, err, sizeof err);
+    bd_model *m = bd_model_load(path, err, sizeof err);
     CHECK(m != NULL, "%s: %s", c->id, err);
     if (!m)
         return;
@@ -249,7 +251,7 @@ static void run_config(config *c, const char *voc, const char *wdir, double *sec
         bd_image img = {0};
         uint8_t *gt = NULL, *labels = NULL;
         snprintf(path, sizeof path, "%s/JPEGImages/%s.jpg", voc, images[i]);
-        int ok = image_load(path, &img, err, sizeof err) == 0;
+        int ok = bd_image_load(path, &img, err, sizeof err) == 0;
         CHECK(ok, "%s", err);
         if (ok) {
             snprintf(path, sizeof path, "%s/SegmentationClass/%s.png", voc, images[i]);
@@ -268,10 +270,10 @@ static void run_config(config *c, const char *voc, const char *wdir, double *sec
         }
         free(labels);
         free(gt);
-        image_free(&img);
+        bd_image_free(&img);
     }
     bd_segmenter_free(seg);
-    model_free(m);
+    bd_model_free(m);
     *secs = now_s() - t0;
     if (scored != NIMG)
         return;

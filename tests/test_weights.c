@@ -1,4 +1,4 @@
-/* test_weights.c — the weights loader (src/weights.c) and model_load() (src/model.c).
+/* test_weights.c — the weights loader (src/weights.c) and bd_model_load() (src/model.c).
  *
  * 1. CRC-32C against its published check value.
  * 2. Synthetic models (tests/synth_model.h) load, through mmap and through read(), with every
@@ -27,8 +27,8 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "crc32c.h"
-#include "model.h"
+#include "io/crc32c.h"
+#include "engine/model.h"
 #include "synth_model.h"
 
 static char tmpdir[256];
@@ -53,13 +53,13 @@ static void tmp_path(char *out, size_t outlen, const char *name)
 
 /* ------------------------------------------------------------------ helpers ----------- */
 
-/* model_load must fail with a one-line message naming path (and containing want, if any). */
+/* bd_model_load must fail with a one-line message naming path (and containing want, if any). */
 static int rejects(const char *path, const char *want, char *err, size_t errlen)
 {
     err[0] = '\0';
-    bd_model *m = model_load(path, err, errlen);
+    bd_model *m = bd_model_load(path, err, errlen);
     if (m) {
-        model_free(m);
+        bd_model_free(m);
         snprintf(err, errlen, "(loaded)");
         return 0;
     }
@@ -79,7 +79,7 @@ static const char *or_empty(const char *s)
               or_empty(want), e_);                                                      \
     } while (0)
 
-/* Writes a layout and expects model_load to refuse it with a message containing want. */
+/* Writes a layout and expects bd_model_load to refuse it with a message containing want. */
 static void check_layout_rejected(const synth_layout *l, const char *want)
 {
     char path[300];
@@ -113,17 +113,17 @@ static void put(int fd, const uint8_t *b, size_t off, size_t n)
 static void test_crc32c(void)
 {
     const char *s = "123456789";
-    CHECK(crc32c(s, 9) == 0xE3069283u, "crc32c(123456789) = %08x", crc32c(s, 9));
+    CHECK(bd_crc32c(s, 9) == 0xE3069283u, "bd_crc32c(123456789) = %08x", bd_crc32c(s, 9));
     CHECK(synth_crc32c((const uint8_t *)s, 9, 0) == 0xE3069283u, "synth_crc32c check value");
-    CHECK(crc32c_extend(crc32c(s, 4), s + 4, 5) == 0xE3069283u, "crc32c_extend");
-    CHECK(crc32c("", 0) == 0, "crc32c of nothing");
+    CHECK(bd_crc32c_extend(bd_crc32c(s, 4), s + 4, 5) == 0xE3069283u, "bd_crc32c_extend");
+    CHECK(bd_crc32c("", 0) == 0, "crc32c of nothing");
     uint8_t buf[1000];
     for (int i = 0; i < 1000; i++)
         buf[i] = (uint8_t)(i * 7 + 3);
     int differ = 0;
     for (size_t off = 0; off < 8; off++)
         for (size_t n = 0; n + off <= 1000; n += n < 40 ? 1 : 97)
-            differ += crc32c(buf + off, n) != synth_crc32c(buf + off, n, 0);
+            differ += bd_crc32c(buf + off, n) != synth_crc32c(buf + off, n, 0);
     CHECK(differ == 0, "src/crc32c.c and synth_crc32c differ in %d cases", differ);
 }
 
@@ -134,9 +134,9 @@ static void check_layer(const bd_model *m, const bd_layer *L, const char *prefix
 {
     char name[96];
     snprintf(name, sizeof name, "%s.weight", prefix);
-    const bdw_tensor *w = weights_find(m->file, name);
+    const bdw_tensor *w = bd_weights_find(m->file, name);
     snprintf(name, sizeof name, "%s.bias", prefix);
-    const bdw_tensor *b = weights_find(m->file, name);
+    const bdw_tensor *b = bd_weights_find(m->file, name);
     if (!w || !b || L->weight != w->data || L->bias != b->data || L->cin != cin ||
         L->cout != cout || ((uintptr_t)L->weight % 64) || ((uintptr_t)L->bias % 64)) {
         fprintf(stderr, "  layer %s: cin %d (want %d) cout %d (want %d)\n", prefix, L->cin, cin,
@@ -189,7 +189,7 @@ static void check_model_matches(const bd_model *m, const synth_spec *s, const ch
     int wrong = 0;
     for (int i = 0; i < l->count; i++) {
         const synth_tensor *st = &l->tensors[i];
-        const bdw_tensor *t = weights_find(m->file, st->name);
+        const bdw_tensor *t = bd_weights_find(m->file, st->name);
         if (!t || t->ndim != st->ndim) {
             wrong++;
             continue;
@@ -222,7 +222,7 @@ static void test_good_models(void)
     CHECK(synth_model_write(path, &s) == 0, "write %s", path);
 
     set_no_mmap(0);
-    bd_model *m = model_load(path, err, sizeof err);
+    bd_model *m = bd_model_load(path, err, sizeof err);
     CHECK(m != NULL, "tiny model should load: %s", err);
     if (m) {
         check_model_matches(m, &s, "tiny (mmap)");
@@ -230,28 +230,28 @@ static void test_good_models(void)
         CHECK(!strcmp(m->class_names[0], "background") && !strcmp(m->class_names[1], "person") &&
                   !strcmp(m->class_names[2], "cat"),
               "class names");
-        CHECK(model_class_index(m, "PERSON") == 1 && model_class_index(m, "cat") == 2 &&
-                  model_class_index(m, "dog") == -1 && model_class_index(m, "") == -1,
-              "model_class_index");
+        CHECK(bd_model_class_index(m, "PERSON") == 1 && bd_model_class_index(m, "cat") == 2 &&
+                  bd_model_class_index(m, "dog") == -1 && bd_model_class_index(m, "") == -1,
+              "bd_model_class_index");
         char v[100];
-        CHECK(weights_meta(m->file, "source_file", v, sizeof v) && !strcmp(v, "synthetic"),
-              "weights_meta source_file");
-        CHECK(weights_meta(m->file, "input_size", v, 3) && !strcmp(v, "65"),
-              "weights_meta with a small buffer");
-        CHECK(!weights_meta(m->file, "source", v, sizeof v) &&
-                  !weights_meta(m->file, "no_such_key", v, sizeof v),
-              "weights_meta of an absent key");
-        CHECK(weights_find(m->file, "block99.weight") == NULL, "weights_find of absent tensor");
-        model_free(m);
+        CHECK(bd_weights_meta(m->file, "source_file", v, sizeof v) && !strcmp(v, "synthetic"),
+              "bd_weights_meta source_file");
+        CHECK(bd_weights_meta(m->file, "input_size", v, 3) && !strcmp(v, "65"),
+              "bd_weights_meta with a small buffer");
+        CHECK(!bd_weights_meta(m->file, "source", v, sizeof v) &&
+                  !bd_weights_meta(m->file, "no_such_key", v, sizeof v),
+              "bd_weights_meta of an absent key");
+        CHECK(bd_weights_find(m->file, "block99.weight") == NULL, "bd_weights_find of absent tensor");
+        bd_model_free(m);
     }
 
     set_no_mmap(1);
-    m = model_load(path, err, sizeof err);
+    m = bd_model_load(path, err, sizeof err);
     CHECK(m != NULL, "tiny model should load via read(): %s", err);
     if (m) {
         check_model_matches(m, &s, "tiny (read)");
         CHECK(m->file->mapped == 0, "tiny model was read, not mapped");
-        model_free(m);
+        bd_model_free(m);
     }
     set_no_mmap(-1);
 
@@ -261,7 +261,7 @@ static void test_good_models(void)
         synth_spec_scaled(&s, depths[k]);
         s.seed = 7 + (uint32_t)k;
         CHECK(synth_model_write(path, &s) == 0, "write %s", path);
-        m = model_load(path, err, sizeof err);
+        m = bd_model_load(path, err, sizeof err);
         CHECK(m != NULL, "scaled %.1f model should load: %s", depths[k], err);
         if (!m)
             continue;
@@ -280,8 +280,8 @@ static void test_good_models(void)
             CHECK(m->stem.cout == 16 && m->blocks[1].project.cout == 16 &&
                       m->blocks[16].project.cout == 160,
                   "d=0.5 shapes: stem %d", m->stem.cout);
-        CHECK(model_class_index(m, "person") == 15, "VOC class names");
-        model_free(m);
+        CHECK(bd_model_class_index(m, "person") == 15, "VOC class names");
+        bd_model_free(m);
     }
 }
 
@@ -299,8 +299,8 @@ static void test_foreign_files(void)
     CHECK_REJECTS(dir, "directory");
     rmdir(dir);
     CHECK_REJECTS("/dev/null", "not a regular file");
-    CHECK(model_load(path, NULL, 0) == NULL, "NULL err buffer is allowed");
-    CHECK(weights_open(NULL, err, sizeof err) == NULL, "NULL path is refused");
+    CHECK(bd_model_load(path, NULL, 0) == NULL, "NULL err buffer is allowed");
+    CHECK(bd_weights_open(NULL, err, sizeof err) == NULL, "NULL path is refused");
 
     synth_write_bytes(path, (const uint8_t *)"", 0);
     CHECK_REJECTS(path, "empty");
@@ -459,9 +459,9 @@ static void test_bad_models(void)
     synth_write_bytes(path, ok, size);
     free(ok);
     char err[600];
-    bd_model *m = model_load(path, err, sizeof err);
+    bd_model *m = bd_model_load(path, err, sizeof err);
     CHECK(m != NULL, "unknown metadata keys are allowed: %s", err);
-    model_free(m);
+    bd_model_free(m);
     free(l);
     free(orig);
 }
@@ -478,12 +478,12 @@ typedef struct matrix {
 static void one_case(matrix *mx, const char *path, int must_fail, const char *what, size_t at)
 {
     char err[600] = "";
-    bd_model *m = model_load(path, err, sizeof err);
+    bd_model *m = bd_model_load(path, err, sizeof err);
     mx->cases++;
     int ok = m ? !must_fail : err[0] && strstr(err, path) && !strchr(err, '\n');
     if (!ok && ++mx->failures <= 5)
         fprintf(stderr, "  %s: %s at %zu: %s\n", mx->label, what, at, m ? "loaded" : err);
-    model_free(m);
+    bd_model_free(m);
 }
 
 /* The file at path holds orig; change n bytes at off to bytes (then reseal the checksums if
@@ -620,9 +620,9 @@ static int corruption_matrix(const char *label, const uint8_t *orig, size_t size
     close(fd);
     /* The file left behind is the original again: it must still load. */
     char err[600];
-    bd_model *m = model_load(path, err, sizeof err);
+    bd_model *m = bd_model_load(path, err, sizeof err);
     CHECK(m != NULL, "%s: restored file loads: %s", label, err);
-    model_free(m);
+    bd_model_free(m);
 
     matrix *all[] = {&raw, &patched, &flips[0], &flips[1], &flips[2], &flips[3],
                      &sealed_h, &sealed_m, &sealed_d, &hostile};
@@ -695,14 +695,14 @@ static void test_real_files(void)
             continue;
         }
         char err[600] = "";
-        bd_model *m = model_load(real[i].path, err, sizeof err);
+        bd_model *m = bd_model_load(real[i].path, err, sizeof err);
         CHECK(m != NULL, "%s should load: %s", real[i].path, err);
         if (!m)
             continue;
         CHECK(m->depth_multiplier == real[i].depth, "%s: depth multiplier %g, want %g",
               real[i].path, m->depth_multiplier, real[i].depth);
         CHECK(m->num_classes == 21, "%s: %d classes", real[i].path, m->num_classes);
-        CHECK(model_class_index(m, "background") == 0 && model_class_index(m, "person") == 15,
+        CHECK(bd_model_class_index(m, "background") == 0 && bd_model_class_index(m, "person") == 15,
               "%s: VOC class names", real[i].path);
         CHECK(m->input_size == real[i].input_size, "%s: input size %d", real[i].path,
               m->input_size);
@@ -713,7 +713,7 @@ static void test_real_files(void)
                   m->concat_projection.cout == 256 && m->logits.cout == 21,
               "%s: channels stem %d, last block %d", real[i].path, m->stem.cout,
               m->blocks[16].project.cout);
-        model_free(m);
+        bd_model_free(m);
         if (!smallest || st.st_size < smallest_size)
             smallest = real[i].path, smallest_size = st.st_size;
     }

@@ -9,13 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "backdrop.h"
 #include "compose/stream.h"
 #include "compose/temporal.h"
+#include "engine/preprocess.h"
+#include "io/clock.h"
 #include "io/yuv.h"
-#include "preprocess.h"
 
 struct bd_stream {
     const bd_model *m;
@@ -30,13 +29,6 @@ struct bd_stream {
     float *prob;                 /* process_*'s grid */
     bd_stream_stats st;
 };
-
-static double now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-}
 
 bd_stream_opts bd_stream_defaults(void)
 {
@@ -79,7 +71,7 @@ bd_stream *bd_stream_new(const bd_model *m, int w, int h, const bd_stream_opts *
     s->o = opts ? *opts : bd_stream_defaults();
     if (s->o.every < 1) s->o.every = 1;
     if (s->o.nclasses == 0) {
-        s->o.classes[0] = model_class_index(m, "person");
+        s->o.classes[0] = bd_model_class_index(m, "person");
         s->o.nclasses = 1;
         if (s->o.classes[0] < 0) {
             snprintf(err, errlen, "the model has no 'person' class: name the subject's classes");
@@ -98,7 +90,7 @@ bd_stream *bd_stream_new(const bd_model *m, int w, int h, const bd_stream_opts *
     bd_segmenter_info info;
     bd_segmenter_get_info(s->seg, &info);
     s->input_size = info.input_size;
-    preprocess_target_size(w, h, info.input_size, &s->tw, &s->th);
+    bd_preprocess_target_size(w, h, info.input_size, &s->tw, &s->th);
     const size_t grid = (size_t)s->sw * s->sh;
     s->resized = malloc((size_t)s->tw * s->th * 3);
     s->last_prob = malloc(grid * sizeof(float));
@@ -127,18 +119,18 @@ int bd_stream_segment(bd_stream *s, const uint8_t *rgb, float *prob, char *err, 
         memcpy(prob, s->last_prob, grid * sizeof(float));
         return 0;
     }
-    double t0 = now_ms();
+    double t0 = bd_now_ms();
     /* the segmenter's own preprocessing, split so its results come out on the grid */
-    if (preprocess_resize_area(rgb, s->w, s->h, 3, s->resized, s->tw, s->th)) {
+    if (bd_preprocess_resize_area(rgb, s->w, s->h, 3, s->resized, s->tw, s->th)) {
         snprintf(err, errlen, "out of memory resizing a frame");
         return -1;
     }
     if (bd_segmenter_run_resized(s->seg, s->resized, s->tw, s->th, s->sw, s->sh, err, errlen))
         return -1;
-    double t1 = now_ms();
+    double t1 = bd_now_ms();
     if (bd_segmenter_mask(s->seg, s->o.classes, s->o.nclasses, prob, NULL, err, errlen))
         return -1;
-    double t2 = now_ms();
+    double t2 = bd_now_ms();
     memcpy(s->last_prob, prob, grid * sizeof(float));
     s->st.network_runs++;
     s->st.network_ms += t1 - t0;
@@ -153,11 +145,11 @@ int bd_stream_composite(bd_stream *s, const uint8_t *rgb, float *prob, const uin
         snprintf(err, errlen, "no background for frame %ld", s->comp_frames + 1);
         return -1;
     }
-    double t0 = now_ms();
+    double t0 = bd_now_ms();
     bd_temporal_update(s->temporal, rgb, prob);
-    double t1 = now_ms();
+    double t1 = bd_now_ms();
     bd_matte *mt = bd_matte_new(prob, s->sw, s->sh, s->s, rgb, s->w, s->h, &s->o.matte);
-    double t2 = now_ms();
+    double t2 = bd_now_ms();
     bd_fx fx = s->o.fx;
     if (fx.kind == BD_FX_OVER) fx.bg = bg;
     if (!mt || bd_matte_effect(rgb, mt, &fx, out)) {
@@ -166,7 +158,7 @@ int bd_stream_composite(bd_stream *s, const uint8_t *rgb, float *prob, const uin
         return -1;
     }
     bd_matte_free(mt);
-    double t3 = now_ms();
+    double t3 = bd_now_ms();
     s->comp_frames++;
     s->st.frames++;
     s->st.smooth_ms += t1 - t0;

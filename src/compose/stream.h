@@ -20,7 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "backdrop.h"
+#include "compose/compose.h"
+#include "engine/segmenter.h"
 #include "io/y4m.h"
 
 typedef struct bd_stream_opts {

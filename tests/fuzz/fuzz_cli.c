@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 
 #ifndef FUZZ_CLI_ENTRY
 #define FUZZ_CLI_ENTRY LLVMFuzzerTestOneInput

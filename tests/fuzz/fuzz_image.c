@@ -1,5 +1,5 @@
 /* fuzz_image.c — libFuzzer target for image decoding and everything that reads a decoded
- * image's pixels before the network: image_load_memory (stb behind our size limits), the
+ * image's pixels before the network: bd_image_load_memory (stb behind our size limits), the
  * preprocessing (area resize, normalise, pad) into a small network frame, and bd_fit_cover
  * (a decoded file used as a replacement background), shrinking and enlarging.
  *
@@ -9,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "composite.h"
-#include "image_io.h"
-#include "preprocess.h"
+#include "compose/compose.h"
+#include "io/image_io.h"
+#include "engine/preprocess.h"
 
 #ifndef FUZZ_IMAGE_ENTRY
 #define FUZZ_IMAGE_ENTRY LLVMFuzzerTestOneInput
@@ -23,7 +23,7 @@ int FUZZ_IMAGE_ENTRY(const uint8_t *data, size_t size)
 {
     bd_image img;
     char err[512];
-    if (image_load_memory(data, size, "fuzz.img", &img, err, sizeof err) != 0) {
+    if (bd_image_load_memory(data, size, "fuzz.img", &img, err, sizeof err) != 0) {
         if (!err[0] || strchr(err, '\n') || img.data) {
             fprintf(stderr, "fuzz_image: bad failure: '%s'\n", err);
             abort();
@@ -39,7 +39,7 @@ int FUZZ_IMAGE_ENTRY(const uint8_t *data, size_t size)
     uint8_t *bg = malloc(41 * 29 * 3);
     if (frame && bg) {
         int tw, th;
-        if (preprocess_image(img.data, img.w, img.h, FI_FRAME, 2.0f / 255, -1.0f, frame, &tw,
+        if (bd_preprocess_image(img.data, img.w, img.h, FI_FRAME, 2.0f / 255, -1.0f, frame, &tw,
                              &th) == 0 && (tw < 1 || th < 1 || tw > FI_FRAME || th > FI_FRAME)) {
             fprintf(stderr, "fuzz_image: resized %dx%d to %dx%d\n", img.w, img.h, tw, th);
             abort();
@@ -51,6 +51,6 @@ int FUZZ_IMAGE_ENTRY(const uint8_t *data, size_t size)
     }
     free(frame);
     free(bg);
-    image_free(&img);
+    bd_image_free(&img);
     return 0;
 }

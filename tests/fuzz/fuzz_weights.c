@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "kernels.h"
-#include "model.h"
-#include "network.h"
+#include "engine/model.h"
+#include "engine/network.h"
 #include "synth_model.h"
 
 #ifndef FUZZ_WEIGHTS_ENTRY
@@ -50,27 +50,27 @@ static int fw_write(const uint8_t *data, size_t size)
 static void fw_exercise(const bd_model *m)
 {
     char err[512];
-    (void)model_class_index(m, "person");
-    (void)model_class_index(m, m->class_names[m->num_classes - 1]);
-    (void)weights_meta(m->file, "network", err, sizeof err);
+    (void)bd_model_class_index(m, "person");
+    (void)bd_model_class_index(m, m->class_names[m->num_classes - 1]);
+    (void)bd_weights_meta(m->file, "network", err, sizeof err);
     size_t params = 0;
     for (int i = 0; i < m->file->tensor_count; i++)
         params += m->file->tensors[i].count;
     if (params > 200000)            /* keep each execution fast */
         return;
-    bd_network *net = network_new(m, 17, 23, m->export_output_stride, err, sizeof err);
+    bd_network *net = bd_network_new(m, 17, 23, m->export_output_stride, err, sizeof err);
     if (!net)
         return;
-    float *in = network_input(net);
+    float *in = bd_network_input(net);
     for (int i = 0; i < 17 * 23 * 3; i++)
         in[i] = (float)((i * 37) % 255) / 127.5f - 1.0f;
-    network_run(net, &bd_kernels_ref, NULL, NULL);
+    bd_network_run(net, &bd_kernels_ref, NULL, NULL);
     const bd_kernels *k = bd_kernels_select(err, sizeof err);
     if (k)
-        network_run(net, k, NULL, NULL);
+        bd_network_run(net, k, NULL, NULL);
     int fh, fw, nc;
-    (void)network_logits(net, &fh, &fw, &nc);
-    network_free(net);
+    (void)bd_network_logits(net, &fh, &fw, &nc);
+    bd_network_free(net);
 }
 
 int FUZZ_WEIGHTS_ENTRY(const uint8_t *data, size_t size)
@@ -87,10 +87,10 @@ int FUZZ_WEIGHTS_ENTRY(const uint8_t *data, size_t size)
     }
     if (fw_write(b, size) == 0) {
         char err[512];
-        bd_model *m = model_load(fw_path, err, sizeof err);
+        bd_model *m = bd_model_load(fw_path, err, sizeof err);
         if (m) {
             fw_exercise(m);
-            model_free(m);
+            bd_model_free(m);
         } else if (!err[0] || strchr(err, '\n')) {
             fprintf(stderr, "fuzz_weights: error message empty or not one line: '%s'\n", err);
             abort();

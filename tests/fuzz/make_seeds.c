@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "image_io.h"
-#include "preprocess.h"
+#include "io/image_io.h"
+#include "engine/preprocess.h"
 #include "synth_model.h"
 
 #define SEED_SIDE 32
@@ -75,14 +75,14 @@ static void image_seeds(const char *dir, const char *path)
 {
     bd_image img;
     char err[512];
-    if (image_load(path, &img, err, sizeof err) != 0) {
+    if (bd_image_load(path, &img, err, sizeof err) != 0) {
         fprintf(stderr, "make_seeds: %s (skipped)\n", err);
         return;
     }
     int tw, th;
-    preprocess_target_size(img.w, img.h, SEED_SIDE, &tw, &th);
+    bd_preprocess_target_size(img.w, img.h, SEED_SIDE, &tw, &th);
     uint8_t *rgb = malloc((size_t)tw * th * 3), *any = malloc((size_t)tw * th * 4);
-    if (!rgb || !any || preprocess_resize_area(img.data, img.w, img.h, 3, rgb, tw, th) != 0)
+    if (!rgb || !any || bd_preprocess_resize_area(img.data, img.w, img.h, 3, rgb, tw, th) != 0)
         goto out;
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     static const char *const ext[] = {"png", "jpg", "bmp", "tga"};
@@ -101,7 +101,7 @@ static void image_seeds(const char *dir, const char *path)
                              base, c, ext[e]);
             if (n < 0 || (size_t)n >= sizeof out)
                 continue;
-            if (image_save(out, any, tw, th, c, err, sizeof err) == 0)
+            if (bd_image_save(out, any, tw, th, c, err, sizeof err) == 0)
                 made++;
             else
                 fprintf(stderr, "make_seeds: %s\n", err);
@@ -110,7 +110,7 @@ static void image_seeds(const char *dir, const char *path)
 out:
     free(rgb);
     free(any);
-    image_free(&img);
+    bd_image_free(&img);
 }
 
 /* The formats stb could decode but image_io.c leaves out, a tiny one of each. */

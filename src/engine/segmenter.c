@@ -1,0 +1,190 @@
+/* backdrop.c — the embeddable API (backdrop.h): a segmenter ties a model, a planned network
+ * and a kernel table together and runs image -> preprocess -> network -> results. */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/segmenter.h"
+#include "engine/model.h"
+#include "kernels.h"
+#include "engine/network.h"
+#include "engine/postprocess.h"
+#include "engine/preprocess.h"
+#include "io/clock.h"
+
+struct bd_segmenter {
+    const bd_model *m;
+    const bd_kernels *k;
+    bd_network *net;
+    int size, threads;
+    int tw, th, ow, oh;         /* last run: resized and original sizes */
+    int has_result;
+    double preprocess_ms, network_ms;
+};
+
+bd_segmenter *bd_segmenter_new(const bd_model *m, const bd_segmenter_opts *opts,
+                               char *err, size_t errlen)
+{
+    bd_segmenter_opts o = {0};
+    if (opts)
+        o = *opts;
+    if (!o.kernels && !(o.kernels = bd_kernels_select(err, errlen)))
+        return NULL;
+    if (o.output_stride == 0)
+        o.output_stride = m->export_output_stride;
+    if (o.input_size == 0)
+        o.input_size = m->input_size;
+    if (o.input_size < 17 || o.input_size > 4097) {
+        snprintf(err, errlen, "input size must be 17..4097, not %d", o.input_size);
+        return NULL;
+    }
+    if (o.threads < 0 || o.threads > 1024) {
+        snprintf(err, errlen, "thread count must be 1..1024, not %d", o.threads);
+        return NULL;
+    }
+    bd_segmenter *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->m = m;
+    s->k = o.kernels;
+    s->size = o.input_size;
+    s->threads = o.threads;
+    s->net = bd_network_new(m, o.input_size, o.input_size, o.output_stride, err, errlen);
+    if (!s->net) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void bd_segmenter_free(bd_segmenter *s)
+{
+    if (!s)
+        return;
+    bd_network_free(s->net);
+    free(s);
+}
+
+static int check_size(int w, int h, char *err, size_t errlen)
+{
+    if (w < 1 || h < 1 || (long long)w * h > (1LL << 31) / 4) {
+        snprintf(err, errlen, "image size %dx%d is unusable", w, h);
+        return -1;
+    }
+    return 0;
+}
+
+static void run_network(bd_segmenter *s)
+{
+    if (s->threads > 0)
+        omp_set_num_threads(s->threads);
+    double t0 = bd_now_ms();
+    bd_network_run(s->net, s->k, NULL, NULL);
+    s->network_ms = bd_now_ms() - t0;
+    s->has_result = 1;
+}
+
+int bd_segmenter_run(bd_segmenter *s, const uint8_t *rgb, int w, int h,
+                     char *err, size_t errlen)
+{
+    s->has_result = 0;
+    if (check_size(w, h, err, errlen))
+        return -1;
+    if (s->threads > 0)
+        omp_set_num_threads(s->threads);
+    double t0 = bd_now_ms();
+    if (bd_preprocess_image(rgb, w, h, s->size, s->m->norm_scale, s->m->norm_offset,
+                         bd_network_input(s->net), &s->tw, &s->th)) {
+        snprintf(err, errlen, "out of memory resizing a %dx%d image", w, h);
+        return -1;
+    }
+    s->preprocess_ms = bd_now_ms() - t0;
+    s->ow = w;
+    s->oh = h;
+    run_network(s);
+    return 0;
+}
+
+int bd_segmenter_run_resized(bd_segmenter *s, const uint8_t *rgb, int tw, int th,
+                             int orig_w, int orig_h, char *err, size_t errlen)
+{
+    s->has_result = 0;
+    if (check_size(orig_w, orig_h, err, errlen))
+        return -1;
+    if (tw < 1 || th < 1 || tw > s->size || th > s->size) {
+        snprintf(err, errlen, "resized image %dx%d does not fit the %dx%d input",
+                 tw, th, s->size, s->size);
+        return -1;
+    }
+    double t0 = bd_now_ms();
+    bd_preprocess_normalise_pad(rgb, tw, th, bd_network_input(s->net), s->size, s->size,
+                             s->m->norm_scale, s->m->norm_offset);
+    s->preprocess_ms = bd_now_ms() - t0;
+    s->tw = tw;
+    s->th = th;
+    s->ow = orig_w;
+    s->oh = orig_h;
+    run_network(s);
+    return 0;
+}
+
+const float *bd_segmenter_logits(const bd_segmenter *s, int *fh, int *fw, int *classes)
+{
+    return bd_network_logits(s->net, fh, fw, classes);
+}
+
+int bd_segmenter_labels(const bd_segmenter *s, uint8_t *labels, char *err, size_t errlen)
+{
+    if (!s->has_result) {
+        snprintf(err, errlen, "no segmentation to take labels from (run first)");
+        return -1;
+    }
+    int fh, fw, nc;
+    const float *logits = bd_network_logits(s->net, &fh, &fw, &nc);
+    if (bd_postprocess_labels(s->k, logits, fw, fh, nc, s->size, s->size, s->tw, s->th,
+                           s->ow, s->oh, labels)) {
+        snprintf(err, errlen, "out of memory computing labels");
+        return -1;
+    }
+    return 0;
+}
+
+int bd_segmenter_mask(const bd_segmenter *s, const int *classes, int n,
+                      float *mask, uint8_t *mask_u8, char *err, size_t errlen)
+{
+    if (!s->has_result) {
+        snprintf(err, errlen, "no segmentation to take a mask from (run first)");
+        return -1;
+    }
+    int fh, fw, nc;
+    const float *logits = bd_network_logits(s->net, &fh, &fw, &nc);
+    uint8_t chosen[BD_MAX_CLASSES] = {0};
+    for (int i = 0; i < n; i++) {
+        if (classes[i] < 0 || classes[i] >= nc) {
+            snprintf(err, errlen, "class %d is not in 0..%d", classes[i], nc - 1);
+            return -1;
+        }
+        chosen[classes[i]] = 1;
+    }
+    if (bd_postprocess_soft_mask(logits, fw, fh, nc, s->size, s->size, s->tw, s->th,
+                              s->ow, s->oh, chosen, mask, mask_u8)) {
+        snprintf(err, errlen, "out of memory computing the mask");
+        return -1;
+    }
+    return 0;
+}
+
+void bd_segmenter_get_info(const bd_segmenter *s, bd_segmenter_info *info)
+{
+    info->isa = s->k->isa;
+    info->output_stride = bd_network_output_stride(s->net);
+    info->input_size = s->size;
+    info->threads = s->threads > 0 ? s->threads : omp_get_max_threads();
+    info->arena_bytes = bd_network_arena_bytes(s->net);
+    info->preprocess_ms = s->preprocess_ms;
+    info->network_ms = s->network_ms;
+}

@@ -1,0 +1,40 @@
+/* weights.h — the backdrop weights file (weights/README.md): mapped once, every byte checked
+ * before use (header, sizes, offsets, alignment, CRC-32C checksums). bd_weights_open() returns
+ * NULL and writes one line naming the file and the problem into err on failure. The tensors
+ * are float32, pointed to inside the mapping; the metadata is key=value text.
+ */
+#ifndef BACKDROP_WEIGHTS_H
+#define BACKDROP_WEIGHTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define BDW_MAX_NAME 80
+#define BDW_MAX_DIMS 4
+
+typedef struct bdw_tensor {
+    char name[BDW_MAX_NAME];
+    int ndim;
+    int shape[BDW_MAX_DIMS];
+    size_t count;              /* number of floats */
+    const float *data;         /* points into the mapped file, 64-byte aligned */
+} bdw_tensor;
+
+typedef struct bdw_file {
+    char path[512];
+    const uint8_t *base;       /* whole file (mmap'd or read) */
+    size_t size;
+    int mapped;                /* 1: munmap on close, 0: free */
+    uint32_t version;
+    char *meta;                /* NUL-terminated copy of the metadata text */
+    int tensor_count;
+    bdw_tensor *tensors;
+} bdw_file;
+
+bdw_file *bd_weights_open(const char *path, char *err, size_t errlen);
+void bd_weights_close(bdw_file *f);
+const bdw_tensor *bd_weights_find(const bdw_file *f, const char *name);
+/* Value of metadata key, copied into out (NUL-terminated); returns 0 if absent. */
+int bd_weights_meta(const bdw_file *f, const char *key, char *out, size_t outlen);
+
+#endif
