@@ -163,7 +163,7 @@ static void test_clips(const char *shared)
     snprintf(model, sizeof model, "weights/deeplabv3_mnv2_pascal.bdw");
     if (system("ffmpeg -version >/dev/null 2>&1") != 0 || access(photo, R_OK) ||
         access(model, R_OK)) {
-        printf("test_temporal: ffmpeg, %s or %s missing: the clip figures skipped\n", photo,
+        printf("skipped: test_temporal clips: ffmpeg, %s or %s missing\n", photo,
                model);
         skipped++;
         return;

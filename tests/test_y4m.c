@@ -306,14 +306,14 @@ static void diff_stats(const uint8_t *a, const uint8_t *b, size_t n, double *mea
 static void test_ffmpeg(const char *shared)
 {
     if (system("ffmpeg -version >/dev/null 2>&1") != 0) {
-        printf("test_y4m: ffmpeg not installed: its round trips skipped\n");
+        printf("skipped: test_y4m ffmpeg round trips: ffmpeg not installed\n");
         skipped++;
         return;
     }
     char photo[512], cmd[2048], y4m[300], err[256];
     snprintf(photo, sizeof photo, "%s/images/person_grace_hopper.jpg", shared);
     if (access(photo, R_OK)) {
-        printf("test_y4m: %s missing: ffmpeg round trips skipped\n", photo);
+        printf("skipped: test_y4m ffmpeg round trips: %s missing\n", photo);
         skipped++;
         return;
     }
