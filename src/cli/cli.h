@@ -36,4 +36,7 @@ typedef struct cli_video_job {
     int quiet, timing;
 } cli_video_job;
 int cli_video_run(const cli_video_job *job);
+/* Runs the process again with OMP_WAIT_POLICY=passive unless it is set (cli_video.c says
+ * why); returns if it is set or the re-run is impossible. */
+void cli_video_passive_wait(void);
 #endif

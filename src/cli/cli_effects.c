@@ -555,6 +555,7 @@ static int run_video(const fx_opts *o)
                              (o->background && (same_file(out, o->background) ||
                                                 !strcmp(out, o->background)))))
         return usage_error(o, "%s: the output would overwrite an input", out);
+    cli_video_passive_wait();
     char err[512];
     const char *model_path = o->model ? o->model : cli_default_model();
     bd_model *m = bd_model_load(model_path, err, sizeof err);

@@ -62,6 +62,7 @@ typedef struct {
     int write_failed;
     long written;
     double t_read, t_net, t_comp, t_write, start;   /* busy ms per stage */
+    int threads_used, tuned;     /* the network's threads at the end; chosen by the tuner */
 } pipe_t;
 
 /* Records a fault at frame f (0-based): frames from f on are dropped; the earliest fault
@@ -239,6 +240,55 @@ static void *stage_main(void *arg)
     return NULL;
 }
 
+/* The network's thread count. With --threads N it is N. By default it is tuned while the
+ * stream runs: windows of TUNE_WINDOW frames are timed with 1 thread and with all of them
+ * (the pipeline's rate, as seen by the network's loop, which the slots tie to the slowest
+ * stage), the faster is kept for TUNE_KEEP frames, then both are timed again. On a busy
+ * machine (or a small one, where the pipeline's other stages need a core too) one thread
+ * can be the faster, and the default is then never much slower than --threads 1. */
+#define TUNE_WINDOW 6
+#define TUNE_KEEP 150
+#define TUNE_START 3            /* frames for the pipeline to fill before timing */
+
+typedef struct {
+    int cand[2], ncand, cur;
+    int phase;                  /* 0, 1: timing cand[phase]; 2: keeping the best */
+    long phase_start;           /* first frame of the phase */
+    double t0, took[2];
+} thread_tuner;
+
+static void tuner_init(thread_tuner *t, int fixed)
+{
+    memset(t, 0, sizeof *t);
+    const int all = omp_get_max_threads();
+    t->cand[0] = fixed > 0 ? fixed : all;
+    t->cand[1] = 1;
+    t->ncand = fixed > 0 || all == 1 ? 1 : 2;
+    t->cur = t->cand[0];
+    t->phase = t->ncand > 1 ? 0 : 2;
+    t->phase_start = TUNE_START;
+    omp_set_num_threads(t->cur);
+}
+
+static void tuner_frame(thread_tuner *t, long f)
+{
+    if (t->ncand < 2 || f < TUNE_START) return;
+    const double now = bd_now_ms();
+    if (f == t->phase_start) {
+        t->t0 = now;
+        return;
+    }
+    const long len = t->phase == 2 ? TUNE_KEEP : TUNE_WINDOW;
+    if (f < t->phase_start + len) return;
+    if (t->phase < 2) t->took[t->phase] = now - t->t0;
+    t->phase = t->phase == 2 ? 0 : t->phase + 1;
+    if (t->phase == 2) t->cur = t->took[1] < t->took[0] ? t->cand[1] : t->cand[0];
+    else t->cur = t->cand[t->phase];
+    omp_set_num_threads(t->cur);
+    t->phase_start = f;
+    t->t0 = now;
+}
+
 static void run_pipeline(pipe_t *p)
 {
     if (p->serial) {
@@ -259,17 +309,53 @@ static void run_pipeline(pipe_t *p)
         fault(p, 0, "cannot start the pipeline's threads");
         pthread_mutex_unlock(&p->mu);
     } else {
+        thread_tuner tu;
+        tuner_init(&tu, p->job->threads);
         for (long f = 0;; f++) {      /* the network, on this thread */
             pthread_mutex_lock(&p->mu);
             int go = wait_for(p, f, READ) == 0;
             pthread_mutex_unlock(&p->mu);
-            if (!go || stage_segment(p, f)) break;
+            if (!go) break;
+            tuner_frame(&tu, f);
+            if (stage_segment(p, f)) break;
         }
+        p->threads_used = tu.cur;
+        p->tuned = tu.ncand > 1;
     }
     for (int i = 0; i < started; i++) pthread_join(th[i], NULL);
 }
 
 /* ------------------------------------------------------------------ the job ---------- */
+
+/* OpenMP threads that wait at a barrier spin by default; the pipeline's other threads then
+ * find no core free, and on a busy machine a 2-thread network ran 3-6x slower than on one
+ * thread (measured: 2.8 against 11.5 fps). libgomp reads OMP_WAIT_POLICY once, before
+ * main, so when it is unset the video commands run themselves again with it set to
+ * passive (the waiting threads sleep). Nothing has been read or written yet; on any
+ * failure this returns and the stream runs with spinning. */
+void cli_video_passive_wait(void)
+{
+    const char *pre = getenv("LD_PRELOAD");
+    if (getenv("OMP_WAIT_POLICY") || (pre && strstr(pre, "vgpreload")))
+        return;                       /* set already, or under valgrind (whose launcher
+                                         /proc/self/exe would then be) */
+    FILE *f = fopen("/proc/self/cmdline", "rb");
+    if (!f) return;
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    int whole = feof(f);
+    fclose(f);
+    if (!whole || n == 0) return;
+    buf[n] = 0;
+    char *args[1024];
+    int argc = 0;
+    for (size_t i = 0; i < n && argc < 1023; i += strlen(buf + i) + 1) args[argc++] = buf + i;
+    args[argc] = NULL;
+    if (argc >= 1023 || setenv("OMP_WAIT_POLICY", "passive", 1)) return;
+    fflush(NULL);
+    execv("/proc/self/exe", args);
+    unsetenv("OMP_WAIT_POLICY");      /* exec failed: go on as we are */
+}
 
 static int has_y4m_ext(const char *path)
 {
@@ -355,6 +441,7 @@ int cli_video_run(const cli_video_job *job)
         }
     }
 
+    p.threads_used = job->threads > 0 ? job->threads : omp_get_max_threads();
     p.start = bd_now_ms();
     run_pipeline(&p);
     const double wall = bd_now_ms() - p.start;
@@ -386,10 +473,12 @@ int cli_video_run(const cli_video_job *job)
         bd_stream_get_stats(p.stream, &st);
         const double n = (double)p.written;
         fprintf(stderr,
-                "time %ld frames %dx%d (%s): wall %.1f ms/frame (%.1f fps); busy per frame: "
+                "time %ld frames %dx%d (%s, network on %d thread%s%s): wall %.1f ms/frame "
+                "(%.1f fps); busy per frame: "
                 "read+convert %.1f ms, network %.1f (softmax %.1f, %ld runs), composite %.1f "
                 "(smooth %.1f, matte %.1f, effect %.1f), convert+write %.1f\n",
-                p.written, w, h, p.serial ? "serial" : "pipelined", wall / n, n * 1e3 / wall,
+                p.written, w, h, p.serial ? "serial" : "pipelined", p.threads_used,
+                p.threads_used == 1 ? "" : "s", p.tuned ? ", tuned" : "", wall / n, n * 1e3 / wall,
                 p.t_read / n, p.t_net / n, st.mask_ms / n, st.network_runs, p.t_comp / n,
                 st.smooth_ms / n, st.matte_ms / n, st.effect_ms / n, p.t_write / n);
     }
