@@ -24,6 +24,8 @@
 #include "engine/segmenter.h"
 #include "io/y4m.h"
 
+#define BD_STREAM_GRID 256          /* the matte grid's longer side, at most */
+
 typedef struct bd_stream_opts {
     bd_segmenter_opts seg;       /* output stride, input size, threads of the network */
     int classes[BD_MAX_CLASSES]; /* the subject's classes; nclasses 0: "person" */
