@@ -190,7 +190,10 @@ static int stage_write(pipe_t *p, long f)
         rc = -1;
     const uint8_t *frame = s->out;
     if (!rc && !p->mask) {
-        bd_rgb_to_yuv(&p->out_info, s->out, s->out_planes);
+        if (bd_rgb_to_yuv(&p->out_info, s->out, s->out_planes)) {
+            snprintf(e, sizeof e, "frame %ld: out of memory", f + 1);
+            rc = -1;
+        }
         frame = s->out_planes;
     }
     if (!rc && bd_y4m_write_frame(p->out, frame, e, sizeof e)) rc = -1;

@@ -195,7 +195,10 @@ int bd_stream_process_yuv(bd_stream *s, const bd_y4m_info *fmt, const uint8_t *p
     }
     const int mask = s->o.fx.kind == BD_FX_MASK;
     if (bd_stream_process_rgb(s, s->rgb_in, bg, mask ? out : s->rgb_out, err, errlen)) return -1;
-    if (!mask) bd_rgb_to_yuv(fmt, s->rgb_out, out);
+    if (!mask && bd_rgb_to_yuv(fmt, s->rgb_out, out)) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     return 0;
 }
 

@@ -27,6 +27,7 @@
  */
 #include "io/yuv.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,10 +57,13 @@ static range_k range_of(const bd_y4m_info *info)
     return k;
 }
 
+/* Round to nearest and clamp to 0..255 (branch-free, so the loops vectorise). */
 static inline uint8_t clamp8(float v)
 {
     v += 0.5f;
-    return v <= 0.0f ? 0 : v >= 255.0f ? 255 : (uint8_t)v;
+    v = v > 0.0f ? v : 0.0f;
+    v = v < 255.0f ? v : 255.0f;
+    return (uint8_t)(int)v;
 }
 
 /* Horizontal and vertical subsampling and whether the chroma columns are co-sited. */
@@ -109,7 +113,8 @@ int bd_yuv_to_rgb(const bd_y4m_info *info, const uint8_t *planes, uint8_t *rgb)
     const uint8_t *Cb = planes + (size_t)w * h, *Cr = Cb + (size_t)cw * ch;
     /* one allocation for the tap tables and two chroma rows */
     const size_t n = (size_t)(w > h ? w : h);
-    void *mem = malloc(n * (2 * sizeof(int) + sizeof(float)) * 2 + 2 * (size_t)cw * sizeof(float));
+    void *mem = malloc(n * (2 * sizeof(int) + sizeof(float)) * 2 +
+                       (2 * (size_t)cw + 2 * (size_t)w) * sizeof(float));
     if (!mem) return -1;
     int *hx0, *hx1, *vy0, *vy1;
     float *hf, *vf, *rb, *rr;
@@ -121,6 +126,7 @@ int bd_yuv_to_rgb(const bd_y4m_info *info, const uint8_t *planes, uint8_t *rgb)
     vf = hf + n;
     rb = vf + n;
     rr = rb + cw;
+    float *ub = rr + cw, *ur = ub + w;   /* this row's chroma at every pixel */
     taps(w, cw, sx, cox, hx0, hx1, hf);
     taps(h, ch, sy, 0, vy0, vy1, vf);
     const float cr_r = 2 * (1 - KR), cb_b = 2 * (1 - KB);
@@ -133,12 +139,16 @@ int bd_yuv_to_rgb(const bd_y4m_info *info, const uint8_t *planes, uint8_t *rgb)
             rb[j] = ((b0[j] + fy * (b1[j] - b0[j])) - 128.0f) * k.cs;
             rr[j] = ((r0[j] + fy * (r1[j] - r0[j])) - 128.0f) * k.cs;
         }
-        const uint8_t *yr = Y + (size_t)y * w;
-        uint8_t *o = rgb + (size_t)y * w * 3;
         for (int x = 0; x < w; x++) {
             const float fx = hf[x];
-            const float b = rb[hx0[x]] + fx * (rb[hx1[x]] - rb[hx0[x]]);
-            const float r = rr[hx0[x]] + fx * (rr[hx1[x]] - rr[hx0[x]]);
+            ub[x] = rb[hx0[x]] + fx * (rb[hx1[x]] - rb[hx0[x]]);
+            ur[x] = rr[hx0[x]] + fx * (rr[hx1[x]] - rr[hx0[x]]);
+        }
+        const uint8_t *yr = Y + (size_t)y * w;
+        uint8_t *o = rgb + (size_t)y * w * 3;
+        #pragma omp simd
+        for (int x = 0; x < w; x++) {
+            const float b = ub[x], r = ur[x];
             const float e = (yr[x] - k.yo) * k.ys;
             o[3 * x] = clamp8(e + cr_r * r);
             o[3 * x + 1] = clamp8(e - cb_g * b - cr_g * r);
@@ -149,50 +159,62 @@ int bd_yuv_to_rgb(const bd_y4m_info *info, const uint8_t *planes, uint8_t *rgb)
     return 0;
 }
 
-void bd_rgb_to_yuv(const bd_y4m_info *info, const uint8_t *rgb, uint8_t *planes)
+int bd_rgb_to_yuv(const bd_y4m_info *info, const uint8_t *rgb, uint8_t *planes)
 {
     const int w = info->w, h = info->h;
     const int full = bd_yuv_full_range(info);
     const float ys = full ? 1.0f : 219.0f / 255.0f, yo = full ? 0.0f : 16.0f;
     const float cs = full ? 1.0f : 224.0f / 255.0f;
     uint8_t *Y = planes;
+    #pragma omp simd
     for (size_t i = 0; i < (size_t)w * h; i++) {
         const uint8_t *p = rgb + 3 * i;
         Y[i] = clamp8(yo + ys * (KR * p[0] + KG * p[1] + KB * p[2]));
     }
-    if (info->chroma == BD_Y4M_MONO) return;
+    if (info->chroma == BD_Y4M_MONO) return 0;
     int cw, ch, sx, sy, cox;
     bd_y4m_chroma_size(info, &cw, &ch);
     layout(info->chroma, &sx, &sy, &cox);
     uint8_t *Cb = planes + (size_t)w * h, *Cr = Cb + (size_t)cw * ch;
     const float kb = cs / (2 * (1 - KB)), kr = cs / (2 * (1 - KR));
+    float *sums = malloc(3 * (size_t)cw * sizeof(float));   /* a chroma row's mean R, G, B */
+    if (!sums) return -1;
     for (int i = 0; i < ch; i++) {
         const int y0 = i * sy, y1 = sy == 2 && y0 + 1 < h ? y0 + 1 : y0;
         const uint8_t *p0 = rgb + (size_t)y0 * w * 3, *p1 = rgb + (size_t)y1 * w * 3;
+        float *sr = sums, *sg = sums + cw, *sb = sums + 2 * (size_t)cw;
+        if (sx == 2 && !cox) {            /* centred 2:1 (4:2:0 jpeg): the 2 x 2 block */
+            for (int j = 0; j < cw; j++) {
+                const int x0 = 2 * j, x1 = x0 + 1 < w ? x0 + 1 : x0;
+                const uint8_t *a = p0 + 3 * x0, *b = p0 + 3 * x1, *c = p1 + 3 * x0, *d = p1 + 3 * x1;
+                sr[j] = 0.25f * (float)(a[0] + b[0] + c[0] + d[0]);
+                sg[j] = 0.25f * (float)(a[1] + b[1] + c[1] + d[1]);
+                sb[j] = 0.25f * (float)(a[2] + b[2] + c[2] + d[2]);
+            }
+        } else if (sx == 2) {             /* co-sited columns: [1 2 1] / 4, then rows */
+            for (int j = 0; j < cw; j++) {
+                const int xm = 2 * j > 0 ? 2 * j - 1 : 0, x0 = 2 * j, xp = x0 + 1 < w ? x0 + 1 : x0;
+                const uint8_t *a = p0 + 3 * xm, *b = p0 + 3 * x0, *c = p0 + 3 * xp;
+                const uint8_t *d = p1 + 3 * xm, *e = p1 + 3 * x0, *f = p1 + 3 * xp;
+                sr[j] = 0.125f * (float)(a[0] + 2 * b[0] + c[0] + d[0] + 2 * e[0] + f[0]);
+                sg[j] = 0.125f * (float)(a[1] + 2 * b[1] + c[1] + d[1] + 2 * e[1] + f[1]);
+                sb[j] = 0.125f * (float)(a[2] + 2 * b[2] + c[2] + d[2] + 2 * e[2] + f[2]);
+            }
+        } else {                          /* 4:4:4 */
+            for (int j = 0; j < cw; j++) {
+                sr[j] = p0[3 * j];
+                sg[j] = p0[3 * j + 1];
+                sb[j] = p0[3 * j + 2];
+            }
+        }
+        uint8_t *cbr = Cb + (size_t)i * cw, *crr = Cr + (size_t)i * cw;
+        #pragma omp simd
         for (int j = 0; j < cw; j++) {
-            float s[3] = {0, 0, 0}, wsum = 0;
-            /* the columns this sample stands for, with their weights */
-            int xs[3], nx = 0;
-            float wx[3];
-            if (sx == 1) {
-                xs[nx] = j; wx[nx++] = 1;
-            } else if (!cox) {
-                xs[nx] = 2 * j; wx[nx++] = 1;
-                xs[nx] = 2 * j + 1 < w ? 2 * j + 1 : 2 * j; wx[nx++] = 1;
-            } else {
-                xs[nx] = 2 * j > 0 ? 2 * j - 1 : 0; wx[nx++] = 1;
-                xs[nx] = 2 * j; wx[nx++] = 2;
-                xs[nx] = 2 * j + 1 < w ? 2 * j + 1 : 2 * j; wx[nx++] = 1;
-            }
-            for (int t = 0; t < nx; t++) {
-                const uint8_t *a = p0 + 3 * xs[t], *b = p1 + 3 * xs[t];
-                for (int c = 0; c < 3; c++) s[c] += wx[t] * (a[c] + b[c]);
-                wsum += 2 * wx[t];
-            }
-            const float R = s[0] / wsum, G = s[1] / wsum, B = s[2] / wsum;
-            const float E = KR * R + KG * G + KB * B;
-            Cb[(size_t)i * cw + j] = clamp8(128.0f + kb * (B - E));
-            Cr[(size_t)i * cw + j] = clamp8(128.0f + kr * (R - E));
+            const float E = KR * sr[j] + KG * sg[j] + KB * sb[j];
+            cbr[j] = clamp8(128.0f + kb * (sb[j] - E));
+            crr[j] = clamp8(128.0f + kr * (sr[j] - E));
         }
     }
+    free(sums);
+    return 0;
 }

@@ -17,7 +17,8 @@ int bd_yuv_full_range(const bd_y4m_info *info);
 /* planes (bd_y4m_frame_bytes(info)) -> rgb (w x h x 3). mono gives gray RGB. Returns 0,
  * or -1 if out of memory (a few tables of w + h entries). */
 int bd_yuv_to_rgb(const bd_y4m_info *info, const uint8_t *planes, uint8_t *rgb);
-/* rgb (w x h x 3) -> planes. mono keeps the luma only. */
-void bd_rgb_to_yuv(const bd_y4m_info *info, const uint8_t *rgb, uint8_t *planes);
+/* rgb (w x h x 3) -> planes. mono keeps the luma only. Returns 0, or -1 if out of memory
+ * (a row of w floats). */
+int bd_rgb_to_yuv(const bd_y4m_info *info, const uint8_t *rgb, uint8_t *planes);
 
 #endif
