@@ -4,7 +4,7 @@ and thread count, so that a noisy neighbour or a clock change hits every runner 
 
   alternate.py [--runs N] [--gap-ms G] NAME='COMMAND ...' NAME='COMMAND ...' ...
 
-Each COMMAND is a runner started in --serve mode (backdrop bench --serve, peer_xnnpack
+Each COMMAND is a runner started in serve mode (bench/bench_network, peer_xnnpack
 --serve, peer_opencv.py --serve): it loads and warms up, prints `ready`, then answers each
 `run` line on its stdin with `ms=X` (the time of that one run, measured inside the runner,
 so process and model-loading costs are excluded). Runners are started one after another

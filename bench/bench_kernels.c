@@ -210,7 +210,7 @@ static void call(const bd_kernels *k, const kshape *s, const bufs *b)
 static double time_shape(const bd_kernels *k, const kshape *s, const bufs *b, int runs,
                          double target_ms, int cpu_clock)
 {
-    double (*clock_ms)(void) = cpu_clock ? bench_thread_cpu_ms : bench_now_ms;
+    double (*clock_ms)(void) = cpu_clock ? bench_thread_cpu_ms : bd_now_ms;
     double ms[MAX_RUNS];
     double t0 = clock_ms();
     call(k, s, b);                                      /* untimed: caches, pages, threads */

@@ -1,7 +1,7 @@
 /* bench_util.h — small helpers shared by the C benchmark programs in bench/: the median of a
- * sample, the thread CPU clock and the synthetic input image every runner times on (the same
- * bytes as src/cli/cli_bench.c and bench/peer_opencv.py). Header-only, because each bench
- * program is built from its one .c file against the library. */
+ * sample and the thread CPU clock (the synthetic input every runner times on is
+ * bd_network_bench_input, engine/network.h). Header-only, because each bench program is built
+ * from its one .c file against the library. */
 #ifndef BACKDROP_BENCH_UTIL_H
 #define BACKDROP_BENCH_UTIL_H
 
@@ -31,17 +31,6 @@ static inline double bench_median(double *v, int n)
 {
     qsort(v, n, sizeof *v, bench_cmp_double);
     return n & 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-/* The synthetic image: h x w x 3 bytes from the 32-bit LCG s = s * 1664525 + 1013904223
- * (s0 = 0x12345678), byte = s >> 24, HWC order, normalised as v * scale + offset. */
-static inline void bench_input(float *x, int h, int w, float scale, float offset)
-{
-    uint32_t s = 0x12345678u;
-    for (size_t i = 0, n = (size_t)h * w * 3; i < n; i++) {
-        s = s * 1664525u + 1013904223u;
-        x[i] = (float)(s >> 24) * scale + offset;
-    }
 }
 
 #endif

@@ -345,7 +345,7 @@ static int check_against_file(xnet *x, const char *input_path, const char *logit
 
 /* ------------------------------------------------------------ main -------------------- */
 
-static double (*clock_ms)(void) = bench_now_ms;
+static double (*clock_ms)(void) = bd_now_ms;
 
 static void print_layers(xnet *x)
 {
@@ -422,7 +422,7 @@ int main(int argc, char **argv)
            model, m->depth_multiplier, size, size, os, threads, x.count, macs, 2e-9 * macs);
 
     if (check_in && check_against_file(&x, check_in, check_logits, in_floats)) goto done;
-    bench_input(input, size, size, m->norm_scale, m->norm_offset);
+    bd_network_bench_input(input, size, size, m->norm_scale, m->norm_offset);
     memcpy(x.input, input, in_floats * sizeof *input);
     if (run(&x) || check_against_ours(&x, m, input, size, size, os)) goto done;
     fflush(stdout);

@@ -155,7 +155,7 @@ peer() { # peer WEIGHTS OS WITH_OPENCV LABEL
         check=""
         [ "$cv" = yes ] && [ -f "$golden/input.f32" ] &&
             check="--check-input $golden/input.f32 --check-logits $golden/logits.f32"
-        set -- "ours=$BIN bench --model $w --os $os --threads $t --serve"
+        set -- "ours=$BUILD/bench/bench_network --model $w --os $os --threads $t"
         [ -x "$xnn" ] && set -- "$@" "xnnpack=$xnn --model $w --os $os --threads $t --serve $check"
         [ "$cv" = yes ] && [ "$have_cv" = yes ] &&
             set -- "$@" "opencv=$OPENCV_PYTHON bench/peer_opencv.py --graph $frozen --threads $t --serve $check"
@@ -196,8 +196,8 @@ for cfg in "$D10 16" "$D05 8"; do
     for t in 1 $THREADS; do
         log="$LOGS/fusion_$(basename "$w" .bdw)_os${os}_t$t.txt"
         "$PYTHON" bench/alternate.py --runs "$RUNS" \
-            "fused=$BIN bench --model $w --os $os --threads $t --serve" \
-            "layered=env BACKDROP_FUSE=none $BIN bench --model $w --os $os --threads $t --serve" \
+            "fused=$BUILD/bench/bench_network --model $w --os $os --threads $t" \
+            "layered=env BACKDROP_FUSE=none $BUILD/bench/bench_network --model $w --os $os --threads $t" \
             >"$log" 2>&1 || say "alternate.py failed: see $log"
         f=$(sed -n 's/^alt fused median_ms=\([^ ]*\).*/\1/p' "$log")
         l=$(sed -n 's/^alt layered median_ms=\([^ ]*\).*/\1/p' "$log")

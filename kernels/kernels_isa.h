@@ -1,5 +1,6 @@
 /* kernels_isa.h — private to kernels/: the SIMD kernel functions the per-ISA tables
- * (tables/table_<isa>.c) point to, and the threading helpers every kernel driver shares. */
+ * (tables/table_<isa>.c) point to, the name each driver (<family>/<op>_body.h) gives its
+ * function per ISA, and the threading helpers every kernel driver shares. */
 #ifndef BACKDROP_KERNELS_ISA_H
 #define BACKDROP_KERNELS_ISA_H
 
@@ -38,6 +39,12 @@ BD_DECLARE_DWCONV3X3(neon)
 BD_DECLARE_PWCONV(neon)
 BD_DECLARE_UPSAMPLE_ARGMAX(neon)
 #endif
+
+/* BD_ISA_FN(bd_pwconv) names the kernel a per-ISA unit defines: bd_pwconv_avx2 when the unit
+ * included simd/vec_avx2.h (which sets VEC_ISA), and so on. */
+#define BD_ISA_FN(name) BD_ISA_FN_(name, VEC_ISA)
+#define BD_ISA_FN_(name, isa) BD_ISA_FN__(name, isa)
+#define BD_ISA_FN__(name, isa) name##_##isa
 
 /* Split [0, n) into `parts` near-equal contiguous ranges aligned to `unit`; part i gets
  * [*lo, *hi). Used to give each OpenMP thread a static block of rows. */

@@ -5,7 +5,7 @@
 # Environment (set by tests/run_all.sh): BIN, the CLI to test.
 set -u
 : "${BIN:=./backdrop}"
-passed=0; failed=0
+passed=0; failed=0; skipped=0
 ok()   { passed=$((passed + 1)); }
 bad()  { failed=$((failed + 1)); echo "FAIL test_cli_info: $*" >&2; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -32,7 +32,8 @@ real=""
 for f in weights/deeplabv3_mnv2_pascal.bdw weights/deeplabv3_mnv2_dm05_pascal.bdw \
          weights/deeplabv3_mnv2_dm05_pascal_quant.bdw weights/deeplabv3_257_mv_gpu.bdw; do
     if [ ! -f "$f" ]; then
-        echo "note: $f is missing (run \`make weights\`): its checks were skipped"
+        echo "skipped: test_cli_info: the checks of $f: missing (run \`make weights\`)"
+        skipped=$((skipped + 1))
         continue
     fi
     real=$f
@@ -80,5 +81,5 @@ expect_fail 2 "unknown option" --bogus
 "$BIN" info --help >"$tmp/out" 2>&1 && grep -q "usage: backdrop info" "$tmp/out" && ok ||
     bad "info --help"
 
-echo "test_cli_info: $passed passed, $failed failed"
+echo "test_cli_info: $passed passed, $failed failed$([ "${skipped:-0}" -gt 0 ] && echo ", $skipped skipped")"
 [ "$failed" -eq 0 ]

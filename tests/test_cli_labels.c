@@ -279,10 +279,9 @@ int main(void)
     char probe[1024];
     snprintf(probe, sizeof probe, "%s/golden/dm05_frozen_os8", shared);
     if (!exists(model))
-        printf("test_cli_labels: %s not built: golden comparison skipped (run make weights)\n",
-               model);
+        SKIP("test_cli_labels: golden comparison: %s not built (run make weights)", model);
     else if (!exists(probe))
-        printf("test_cli_labels: %s not found: golden comparison skipped (set SHARED)\n", probe);
+        SKIP("test_cli_labels: golden comparison: %s not found (set SHARED)", probe);
     else
         against_golden(model);
 

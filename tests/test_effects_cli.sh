@@ -22,11 +22,16 @@ model="$wdir/deeplabv3_mnv2_dm05_pascal_quant.bdw"
 img="$SHARED/images"
 astro="$img/person_astronaut.png"
 
-finish() { echo "test_effects_cli: $passed passed, $failed failed"; [ "$failed" -eq 0 ]; exit; }
+skipped=0
+finish() {
+    echo "test_effects_cli: $passed passed, $failed failed$([ $skipped -gt 0 ] && echo ", $skipped skipped")"
+    [ "$failed" -eq 0 ]; exit
+}
+skip() { echo "skipped: test_effects_cli: $*"; skipped=$((skipped + 1)); }
 
 if [ ! -x "$BIN" ]; then bad "$BIN is not built"; finish; fi
 if [ ! -f "$astro" ]; then
-    echo "test_effects_cli: $astro not found (set SHARED): skipped"; finish
+    skip "$astro not found (set SHARED)"; finish
 fi
 
 # no_output_left: the output directory holds nothing but what was there before
@@ -101,7 +106,7 @@ printf 'not an image\n' >"$tmp/fake.png"
 expect 1 blur "$astro" -o "$tmp/o/x.png" --model "$tmp/fake.png" && err_has "fake.png"
 
 if [ ! -f "$model" ]; then
-    echo "note: $model is missing (run \`make weights\`): the checks that run the network were skipped"
+    skip "the checks that run the network: $model is missing (run \`make weights\`)"
     finish
 fi
 M="--model $model"

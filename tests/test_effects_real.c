@@ -302,11 +302,11 @@ int main(void)
     char probe[1024];
     snprintf(probe, sizeof probe, "%s/golden/mnv2_quant_os16/person_astronaut/labels.png", shared);
     if (!bin || !*bin || !exists(bin)) {
-        printf("test_effects_real: $BIN (the CLI) not set or missing: skipped\n");
+        SKIP("test_effects_real: $BIN (the CLI) not set or missing");
         return check_done("test_effects_real");
     }
     if (!exists(model) || !exists(probe)) {
-        printf("test_effects_real: %s missing: skipped (run make weights; set SHARED)\n",
+        SKIP("test_effects_real: %s missing (run make weights; set SHARED)",
                exists(model) ? probe : model);
         return check_done("test_effects_real");
     }

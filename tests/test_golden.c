@@ -438,8 +438,8 @@ int main(void)
     char err[512], path[1024], weights[1024];
     snprintf(path, sizeof path, "%s/golden/README.md", shared);
     if (!exists(path)) {
-        printf("test_golden: %s not found: the golden reference outputs are absent, "
-               "nothing to compare (set SHARED)\n", path);
+        SKIP("test_golden: %s not found: the golden reference outputs are absent, "
+             "nothing to compare (set SHARED)", path);
         return check_done("test_golden");
     }
     const bd_kernels *k = bd_kernels_select(err, sizeof err);
@@ -455,7 +455,7 @@ int main(void)
             continue;
         snprintf(weights, sizeof weights, "%s/%s", wdir, models[mi].weights);
         if (!exists(weights)) {
-            printf("  %s: skipped: %s not built (run make weights)\n", models[mi].id, weights);
+            SKIP("test_golden: %s: %s not built (run make weights)", models[mi].id, weights);
             continue;
         }
         bd_model *m = bd_model_load(weights, err, sizeof err);

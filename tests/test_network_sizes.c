@@ -348,7 +348,7 @@ int main(void)
         snprintf(path, sizeof path, "%s/%s", wdir, files[i]);
         struct stat st;
         if (stat(path, &st) != 0) {
-            printf("  %s: not built, skipped (run make weights)\n", path);
+            SKIP("test_network_sizes: %s not built (run make weights)", path);
             continue;
         }
         bd_model *m = bd_model_load(path, err, sizeof err);

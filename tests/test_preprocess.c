@@ -275,8 +275,7 @@ int main(void)
     struct stat st;
     snprintf(probe, sizeof probe, "%s/golden/_inputs", shared);
     if (stat(probe, &st) != 0) {
-        printf("test_preprocess: %s not found: skipping the golden comparisons (set SHARED)\n",
-               probe);
+        SKIP("test_preprocess: the golden comparisons: %s not found (set SHARED)", probe);
     } else {
         target_sizes(shared);
         golden_resizes(shared);

@@ -690,8 +690,7 @@ static void test_real_files(void)
     for (size_t i = 0; i < sizeof real / sizeof real[0]; i++) {
         struct stat st;
         if (stat(real[i].path, &st) != 0) {
-            printf("note: %s is missing (run `make weights`): its checks were skipped\n",
-                   real[i].path);
+            SKIP("test_weights: the checks of %s: missing (run `make weights`)", real[i].path);
             continue;
         }
         char err[600] = "";

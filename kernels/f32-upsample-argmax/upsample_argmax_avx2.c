@@ -1,30 +1,11 @@
 /* upsample_argmax_avx2.c — fused "bilinear upsample of the logits (align_corners) + argmax"
- * with AVX2, vectorised over 8 neighbouring output pixels.
- *
- * The labels must be exactly those of the scalar reference, so the arithmetic is the
- * reference's, operation for operation (and no FMA: every mul and add is a separate
- * intrinsic, so the compiler cannot contract them):
- *     top = tl + (tr - tl) * fx,  bottom = bl + (br - bl) * fx,  v = top + (bottom - top) * fy
- * with the same float32 coordinates, and ties keep the lower class (strict >).
- * The trick is the order of work: `top` depends only on the input row y0 and the output
- * column, so for a chunk of 64 output columns the x-interpolated input rows y0 and y1 are
- * computed once, stored class-major (X[class][column], 16 KB on the stack), and reused by
- * all the output rows that share them (about 8 at 65 -> 513). Each output row is then a
- * vector loop over 8 columns at a time: one sub/mul/add, one compare and two blends per
- * class. Up to 32 classes take this path; more fall back to the scalar reference.
- * OpenMP: output rows are split statically (each thread keeps its own cached rows).
+ * with AVX2: the driver of upsample_argmax_body.h over 8 neighbouring output pixels. What
+ * is AVX2's own: the scalar lerp in SSE intrinsics (a separate mul and add the compiler
+ * cannot contract, whatever its -ffp-contract), and the packing of 8 class numbers to bytes.
  */
-#include <immintrin.h>
-#include <math.h>
-#include <omp.h>
-#include <stdint.h>
+#include "simd/vec_avx2.h"
+
 #include <string.h>
-
-#include "kernels_ref.h"
-#include "kernels_isa.h"
-
-#define CW 64    /* output columns per chunk */
-#define CMAX 32  /* classes handled by the vector path */
 
 /* a + (b - a) * f in float32, never contracted into an FMA */
 static inline float lerp1(float a, float b, float f)
@@ -34,100 +15,19 @@ static inline float lerp1(float a, float b, float f)
     return _mm_cvtss_f32(_mm_add_ss(va, _mm_mul_ss(d, _mm_set_ss(f))));
 }
 
-/* X[cls][j] = x-interpolation of input row y at output column x_first + j, j < ncols;
- * columns ncols .. round-up-to-8 are zeroed */
-static void xrow(const float *logits, int iw, int c, int y, const int *x0, const int *x1,
-                 const float *fx, int ncols, float (*X)[CW])
+/* the first n (1..8) class numbers of idx as bytes: packed 32 -> 16 -> 8 bits */
+static inline void store_labels(uint8_t *out, vec_f idx, int n)
 {
-    const float *row = logits + (size_t)y * iw * c;
-    for (int j = 0; j < ncols; j++) {
-        const float *l = row + (size_t)x0[j] * c, *r = row + (size_t)x1[j] * c;
-        for (int cls = 0; cls < c; cls++)
-            X[cls][j] = lerp1(l[cls], r[cls], fx[j]);
-    }
-    const int padded = (ncols + 7) & ~7;
-    for (int cls = 0; cls < c; cls++)
-        for (int j = ncols; j < padded; j++)
-            X[cls][j] = 0.0f;
-}
-
-static void rows_avx2(const float *logits, int ih, int iw, int c, float scale_y,
-                      float scale_x, int r0, int r1, int crop_w, uint8_t *labels)
-{
-    float X[2][CMAX][CW] __attribute__((aligned(32)));
-    int x0[CW], x1[CW];
-    float fx[CW];
-    for (int xc = 0; xc < crop_w; xc += CW) {
-        const int ncols = crop_w - xc < CW ? crop_w - xc : CW;
-        for (int j = 0; j < ncols; j++) {
-            float sx = (float)(xc + j) * scale_x;
-            x0[j] = (int)floorf(sx);
-            x1[j] = x0[j] + 1 < iw ? x0[j] + 1 : iw - 1;
-            fx[j] = sx - (float)x0[j];
-        }
-        int have[2] = {-1, -1}; /* input rows held in X[0], X[1] */
-        for (int oy = r0; oy < r1; oy++) {
-            float sy = (float)oy * scale_y;
-            int y0 = (int)floorf(sy);
-            int y1 = y0 + 1 < ih ? y0 + 1 : ih - 1;
-            float fy = sy - (float)y0;
-            /* slot of y0 and y1, recomputing only what is not cached */
-            int st = have[0] == y0 ? 0 : have[1] == y0 ? 1 : -1;
-            if (st < 0) {
-                st = have[0] == y1 ? 1 : 0; /* do not overwrite a cached y1 */
-                xrow(logits, iw, c, y0, x0, x1, fx, ncols, X[st]);
-                have[st] = y0;
-            }
-            int sb = have[st ^ 1] == y1 ? st ^ 1 : have[st] == y1 ? st : -1;
-            if (sb < 0) {
-                sb = st ^ 1;
-                xrow(logits, iw, c, y1, x0, x1, fx, ncols, X[sb]);
-                have[sb] = y1;
-            }
-            const __m256 vfy = _mm256_set1_ps(fy);
-            uint8_t *out = labels + (size_t)oy * crop_w + xc;
-            for (int j = 0; j < ncols; j += 8) {
-                __m256 top = _mm256_load_ps(&X[st][0][j]), bot = _mm256_load_ps(&X[sb][0][j]);
-                __m256 best = _mm256_add_ps(top, _mm256_mul_ps(_mm256_sub_ps(bot, top), vfy));
-                __m256 idx = _mm256_setzero_ps();
-                for (int cls = 1; cls < c; cls++) {
-                    top = _mm256_load_ps(&X[st][cls][j]);
-                    bot = _mm256_load_ps(&X[sb][cls][j]);
-                    __m256 v = _mm256_add_ps(top, _mm256_mul_ps(_mm256_sub_ps(bot, top), vfy));
-                    __m256 gt = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
-                    best = _mm256_blendv_ps(best, v, gt);
-                    idx = _mm256_blendv_ps(idx, _mm256_set1_ps((float)cls), gt);
-                }
-                __m256i ii = _mm256_cvttps_epi32(idx);
-                __m128i w16 = _mm_packus_epi32(_mm256_castsi256_si128(ii),
-                                               _mm256_extracti128_si256(ii, 1));
-                __m128i b8 = _mm_packus_epi16(w16, w16);
-                if (ncols - j >= 8) {
-                    _mm_storel_epi64((__m128i *)(out + j), b8);
-                } else {
-                    uint8_t tmp[16];
-                    _mm_storeu_si128((__m128i *)tmp, b8);
-                    memcpy(out + j, tmp, (size_t)(ncols - j));
-                }
-            }
-        }
+    __m256i ii = _mm256_cvttps_epi32(idx);
+    __m128i w16 = _mm_packus_epi32(_mm256_castsi256_si128(ii), _mm256_extracti128_si256(ii, 1));
+    __m128i b8 = _mm_packus_epi16(w16, w16);
+    if (n >= 8) {
+        _mm_storel_epi64((__m128i *)out, b8);
+    } else {
+        uint8_t tmp[16];
+        _mm_storeu_si128((__m128i *)tmp, b8);
+        memcpy(out, tmp, (size_t)n);
     }
 }
 
-void bd_upsample_argmax_avx2(const float *logits, int ih, int iw, int c, int full_h, int full_w,
-                          int crop_h, int crop_w, uint8_t *labels)
-{
-    if (c > CMAX || c < 1) {
-        bd_upsample_argmax_ref(logits, ih, iw, c, full_h, full_w, crop_h, crop_w, labels);
-        return;
-    }
-    const float scale_y = bd_align_corners_scale(ih, full_h);
-    const float scale_x = bd_align_corners_scale(iw, full_w);
-    const int nth = bd_kernel_threads((double)crop_h * crop_w * c * 4);
-#pragma omp parallel num_threads(nth) if (nth > 1)
-    {
-        int r0, r1;
-        bd_split_range(crop_h, 1, omp_get_num_threads(), omp_get_thread_num(), &r0, &r1);
-        rows_avx2(logits, ih, iw, c, scale_y, scale_x, r0, r1, crop_w, labels);
-    }
-}
+#include "upsample_argmax_body.h"

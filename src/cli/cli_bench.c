@@ -1,19 +1,18 @@
 /* cli_bench.c — `backdrop bench`: end-to-end timing of the network on a synthetic input.
  *
  *   backdrop bench [--model F] [--os N] [--threads N] [--runs N] [--warmup N] [--size N]
- *                  [--per-run] [--layers] [--serve]
+ *                  [--per-run] [--layers]
  *
  * Times bd_network_run() (normalised input -> logits, the span the peers in bench/ time too)
  * with the kernel table bd_kernels_select() picks ($BACKDROP_ISA to force one). The input is
- * a deterministic pseudo-random image (bench_input below; bench/peer_opencv.py makes the same
- * bytes), copied into the network before every run, outside the timed region. The work is
+ * a deterministic pseudo-random image (bd_network_bench_input; bench/peer_opencv.py makes the
+ * same bytes), copied into the network before every run, outside the timed region. The work is
  * counted from the layers the network actually ran (observed once, shapes from the model):
  * FLOPs = 2 x multiply-adds of every convolution; adds, pooling and activations not counted.
  * The last line is always
  *   network median_ms=X min_ms=Y max_ms=Z gflops=G
  * with G = FLOPs / median time. --layers adds one timed run with a per-layer breakdown.
- * --serve (for bench/alternate.py): warm up, print "ready", then time one run per "run"
- * line read on stdin, answering "ms=X"; the summary follows at end of input.
+ * (bench/bench_network.c is the same timing as a runner for bench/alternate.py.)
  */
 #include <omp.h>
 #include <stdio.h>
@@ -35,7 +34,7 @@ static void usage(FILE *to)
 {
     fprintf(to,
         "usage: backdrop bench [--model F] [--os 8|16] [--threads N] [--runs N] [--warmup N]\n"
-        "                      [--size N] [--per-run] [--layers] [--serve]\n"
+        "                      [--size N] [--per-run] [--layers]\n"
         "  Time the network (normalised input -> logits) on a synthetic image.\n"
         "  --model F    weights file (default $BACKDROP_MODEL, else %s)\n"
         "  --os N       output stride 8 or 16 (default: the model's own)\n"
@@ -44,8 +43,6 @@ static void usage(FILE *to)
         "  --size N     square input size (default: the model's, usually 513)\n"
         "  --per-run    print every run's time\n"
         "  --layers     one more run, timed layer by layer (ms, GFLOP/s per layer)\n"
-        "  --serve      for bench/alternate.py: after warm-up print 'ready', then one timed\n"
-        "               run per 'run' line on stdin, answered with 'ms=X'\n"
         "  $BACKDROP_ISA=scalar|avx2|avx512|neon forces a kernel table.\n"
         "  Last line: network median_ms=X min_ms=Y max_ms=Z gflops=G\n",
         cli_default_model(), omp_get_max_threads());
@@ -55,17 +52,6 @@ static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
-}
-
-/* The synthetic image: h x w x 3 bytes from the 32-bit LCG s = s * 1664525 + 1013904223
- * (s0 = 0x12345678), byte = s >> 24, in HWC order, normalised like a real image. */
-static void bench_input(float *x, int h, int w, float scale, float offset)
-{
-    uint32_t s = 0x12345678u;
-    for (size_t i = 0, n = (size_t)h * w * 3; i < n; i++) {
-        s = s * 1664525u + 1013904223u;
-        x[i] = (float)(s >> 24) * scale + offset;
-    }
 }
 
 /* ------------------------------------------------------------ work per layer ---------- */
@@ -143,7 +129,7 @@ static void observe_layer(void *ctx, const char *name, const float *t, int h, in
 
 typedef struct {
     const char *model;
-    int os, threads, runs, warmup, size, per_run, layers, serve;
+    int os, threads, runs, warmup, size, per_run, layers;
 } bench_opts;
 
 static int parse_args(int argc, char **argv, bench_opts *o)
@@ -158,8 +144,6 @@ static int parse_args(int argc, char **argv, bench_opts *o)
             o->per_run = 1;
         } else if (!strcmp(a, "--layers")) {
             o->layers = 1;
-        } else if (!strcmp(a, "--serve")) {
-            o->serve = 1;
         } else if (!strcmp(a, "--model") && i + 1 < argc) {
             o->model = argv[++i];
         } else if (!strcmp(a, "--os")) target = &o->os;
@@ -210,7 +194,7 @@ static void print_layers(const layer_log *L, double t_start, double flops_total)
 
 int cli_bench(int argc, char **argv)
 {
-    bench_opts o = {cli_default_model(), 0, 0, 10, 2, 0, 0, 0, 0};
+    bench_opts o = {cli_default_model(), 0, 0, 10, 2, 0, 0, 0};
     if (parse_args(argc, argv, &o))
         return BD_EXIT_USAGE;
     if (o.threads > 0)
@@ -244,7 +228,7 @@ int cli_bench(int argc, char **argv)
         return BD_EXIT_FAIL;
     }
     size_t in_bytes = (size_t)size * size * 3 * sizeof *input;
-    bench_input(input, size, size, m->norm_scale, m->norm_offset);
+    bd_network_bench_input(input, size, size, m->norm_scale, m->norm_offset);
 
     /* One observed run: which layers ran at which shapes -> the FLOP count. */
     L->m = m;
@@ -275,29 +259,13 @@ int cli_bench(int argc, char **argv)
         print_layers(L, t_start, flops);
     }
     int n = 0;
-    if (o.serve) {
-        printf("ready\n");
-        fflush(stdout);
-        char line[64];
-        while (n < MAX_RUNS && fgets(line, sizeof line, stdin)) {
-            if (strncmp(line, "run", 3))
-                continue;
-            memcpy(bd_network_input(net), input, in_bytes);
-            double t0 = bd_now_ms();
-            bd_network_run(net, k, NULL, NULL);
-            ms[n] = bd_now_ms() - t0;
-            printf("ms=%.3f\n", ms[n++]);
-            fflush(stdout);
-        }
-    } else {
-        for (; n < o.runs; n++) {
-            memcpy(bd_network_input(net), input, in_bytes);
-            double t0 = bd_now_ms();
-            bd_network_run(net, k, NULL, NULL);
-            ms[n] = bd_now_ms() - t0;
-            if (o.per_run)
-                printf("run %d ms=%.3f\n", n + 1, ms[n]);
-        }
+    for (; n < o.runs; n++) {
+        memcpy(bd_network_input(net), input, in_bytes);
+        double t0 = bd_now_ms();
+        bd_network_run(net, k, NULL, NULL);
+        ms[n] = bd_now_ms() - t0;
+        if (o.per_run)
+            printf("run %d ms=%.3f\n", n + 1, ms[n]);
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);

@@ -25,10 +25,10 @@
 #include "io/image_io.h"
 #include "io/clock.h"
 
-typedef enum { FX_BLUR, FX_REPLACE, FX_GRAY, FX_CUTOUT, FX_MASK } fx_kind;
-
+/* The subcommand is named by the library's effect (compose.h): `replace` is BD_FX_OVER,
+ * whose --color turns it into BD_FX_COLOR when the effect is applied. */
 typedef struct {
-    fx_kind kind;
+    bd_fx_kind kind;
     const char *name;            /* the subcommand */
     const char **inputs;
     int ninputs;
@@ -53,33 +53,33 @@ typedef struct {
 static void help(const fx_opts *o, FILE *to)
 {
     static const char *what[] = {
-        [FX_BLUR] = "blur the background (bokeh), keep the subject sharp",
-        [FX_REPLACE] = "put the subject on another picture (--background) or a colour "
+        [BD_FX_BLUR] = "blur the background (bokeh), keep the subject sharp",
+        [BD_FX_OVER] = "put the subject on another picture (--background) or a colour "
                        "(--color)",
-        [FX_GRAY] = "keep the subject in colour, turn the background gray (BT.601 luma)",
-        [FX_CUTOUT] = "cut the subject out: RGBA PNG/TGA, background transparent",
-        [FX_MASK] = "write the subject matte as an 8-bit gray image (255 = subject)",
+        [BD_FX_GRAY] = "keep the subject in colour, turn the background gray (BT.601 luma)",
+        [BD_FX_CUTOUT] = "cut the subject out: RGBA PNG/TGA, background transparent",
+        [BD_FX_MASK] = "write the subject matte as an 8-bit gray image (255 = subject)",
     };
     static const char *example[] = {
-        [FX_BLUR] = "backdrop blur portrait.jpg -o portrait_bokeh.jpg --strength 12",
-        [FX_REPLACE] = "backdrop replace me.jpg --background beach.jpg -o me_beach.jpg\n"
+        [BD_FX_BLUR] = "backdrop blur portrait.jpg -o portrait_bokeh.jpg --strength 12",
+        [BD_FX_OVER] = "backdrop replace me.jpg --background beach.jpg -o me_beach.jpg\n"
                        "  backdrop replace id_photo.png --color white -o id_white.png",
-        [FX_GRAY] = "backdrop gray cat.png --class cat -o cat_gray.png",
-        [FX_CUTOUT] = "backdrop cutout a.jpg b.jpg -o cutouts/",
-        [FX_MASK] = "backdrop mask car.jpg --class car -o car_mask.png",
+        [BD_FX_GRAY] = "backdrop gray cat.png --class cat -o cat_gray.png",
+        [BD_FX_CUTOUT] = "backdrop cutout a.jpg b.jpg -o cutouts/",
+        [BD_FX_MASK] = "backdrop mask car.jpg --class car -o car_mask.png",
     };
     fprintf(to, "usage: backdrop %s IN... -o OUT [options]\n", o->name);
-    if (o->kind != FX_CUTOUT)
+    if (o->kind != BD_FX_CUTOUT)
         fprintf(to, "       backdrop %s --video IN.y4m|- -o OUT.y4m|- [options]\n", o->name);
     fprintf(to, "  %s\n\n", what[o->kind]);
-    if (o->kind == FX_BLUR)
+    if (o->kind == BD_FX_BLUR)
         fprintf(to, "  --strength S     Gaussian sigma of the blur in pixels (default 1.5%% of the\n"
                     "                   longer side: 7.7 px at 512, 60 px at 4000; 0 = none)\n");
-    if (o->kind == FX_REPLACE)
+    if (o->kind == BD_FX_OVER)
         fprintf(to, "  --background F   picture behind the subject, scaled to cover and centred\n"
                     "  --color C        solid colour instead: '#RRGGBB', '#RGB', white, black,\n"
                     "                   gray, red, green, blue ('white' whitens the background)\n");
-    if (o->kind != FX_CUTOUT)
+    if (o->kind != BD_FX_CUTOUT)
         fprintf(to,
                 "  --video          IN and OUT are YUV4MPEG2 streams (ffmpeg -f yuv4mpegpipe),\n"
                 "                   files or - (stdin/stdout); also chosen by a .y4m name.\n"
@@ -213,15 +213,15 @@ static int parse(int argc, char **argv, fx_opts *o)
             if (parse_num(argv[i], 0, 10000, &v))
                 return usage_error(o, "--feather must be 0..10000 pixels, not '%s'", argv[i]);
             o->matte.feather = (float)v;
-        } else if (!strcmp(a, "--strength") && o->kind == FX_BLUR) {
+        } else if (!strcmp(a, "--strength") && o->kind == BD_FX_BLUR) {
             NEXT();
             if (parse_num(argv[i], 0, 10000, &v))
                 return usage_error(o, "--strength must be 0..10000 pixels, not '%s'", argv[i]);
             o->strength = (float)v;
-        } else if (!strcmp(a, "--background") && o->kind == FX_REPLACE) {
+        } else if (!strcmp(a, "--background") && o->kind == BD_FX_OVER) {
             NEXT();
             o->background = argv[i];
-        } else if ((!strcmp(a, "--color") || !strcmp(a, "--colour")) && o->kind == FX_REPLACE) {
+        } else if ((!strcmp(a, "--color") || !strcmp(a, "--colour")) && o->kind == BD_FX_OVER) {
             NEXT();
             if (bd_parse_color(argv[i], o->color))
                 return usage_error(o, "--color wants #RRGGBB, #RGB or a colour name, not '%s'",
@@ -277,7 +277,7 @@ static int parse(int argc, char **argv, fx_opts *o)
     }
     if (o->ninputs == 0) return usage_error(o, "no input image%s", "");
     if (!o->output) return usage_error(o, "no output: give -o OUT%s", "");
-    if (o->kind == FX_REPLACE && !o->background == !o->has_color)
+    if (o->kind == BD_FX_OVER && !o->background == !o->has_color)
         return usage_error(o, "replace needs exactly one of --background F and --color C%s", "");
     return -1;
 }
@@ -299,7 +299,7 @@ static char *output_path(const fx_opts *o, const char *in, int to_dir)
     const char *dot = strrchr(base, '.');
     const size_t stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
     const char *ext = "png";
-    if (o->kind != FX_CUTOUT && o->kind != FX_MASK && dot && bd_image_save_supported(in))
+    if (o->kind != BD_FX_CUTOUT && o->kind != BD_FX_MASK && dot && bd_image_save_supported(in))
         ext = dot + 1;
     const size_t dl = strlen(o->output);
     const int slash = dl > 0 && o->output[dl - 1] == '/';
@@ -341,7 +341,7 @@ static int check_outputs(const fx_opts *o, char **outs)
         if (!bd_image_save_supported(outs[i]))
             return usage_error(o, "%s: unknown output format (use .png, .jpg, .bmp or .tga)",
                                outs[i]);
-        if ((o->kind == FX_CUTOUT) && !has_ext(outs[i], "png") && !has_ext(outs[i], "tga"))
+        if ((o->kind == BD_FX_CUTOUT) && !has_ext(outs[i], "png") && !has_ext(outs[i], "tga"))
             return usage_error(o, "%s: a cutout needs an alpha channel: write .png or .tga",
                                outs[i]);
         for (int j = 0; j < o->ninputs; j++)
@@ -465,7 +465,7 @@ static int process(const fx_opts *o, bd_segmenter *seg, const int *classes, int 
     t.refine = mt.refine_ms;
 
     t0 = bd_now_ms();
-    const int channels = o->kind == FX_CUTOUT ? 4 : o->kind == FX_MASK ? 1 : 3;
+    const int channels = o->kind == BD_FX_CUTOUT ? 4 : o->kind == BD_FX_MASK ? 1 : 3;
     /* RGB effects work in place on the decoded photo (no second 3-byte-per-pixel buffer
      * to allocate and fault in); --side-by-side needs the photo kept. */
     const int in_place = channels == 3 && !o->side_by_side;
@@ -475,18 +475,15 @@ static int process(const fx_opts *o, bd_segmenter *seg, const int *classes, int 
         goto done;
     }
     /* The effect reads the compact matte: alpha is computed only where the matte is mixed
-     * (composite.h); in place, the matte is used up. */
-    static const bd_fx_kind kinds[] = {[FX_BLUR] = BD_FX_BLUR, [FX_GRAY] = BD_FX_GRAY,
-                                       [FX_CUTOUT] = BD_FX_CUTOUT, [FX_MASK] = BD_FX_MASK};
-    bd_fx fx = {.kind = kinds[o->kind]};
+     * (compose/compose.h); in place, the matte is used up. */
+    bd_fx fx = {.kind = o->kind};
     int fail = 0;
-    if (o->kind == FX_BLUR) {
+    if (o->kind == BD_FX_BLUR) {
         fx.sigma = o->strength < 0 ? bd_blur_auto_sigma(w, h) : o->strength;
-    } else if (o->kind == FX_REPLACE && o->has_color) {
+    } else if (o->kind == BD_FX_OVER && o->has_color) {
         fx.kind = BD_FX_COLOR;
         memcpy(fx.color, o->color, 3);
-    } else if (o->kind == FX_REPLACE) {
-        fx.kind = BD_FX_OVER;
+    } else if (o->kind == BD_FX_OVER) {
         fitted = malloc((size_t)w * h * 3);
         fail = !fitted || bd_fit_cover(bg->data, bg->w, bg->h, 3, fitted, w, h);
         fx.bg = fitted;
@@ -540,7 +537,7 @@ static int run_video(const fx_opts *o)
     if (o->ninputs != 1) return usage_error(o, "--video takes one input stream, not %s",
                                             o->ninputs > 1 ? "several" : "none");
     const char *in = o->inputs[0], *out = o->output;
-    if (o->kind == FX_CUTOUT)
+    if (o->kind == BD_FX_CUTOUT)
         return usage_error(o, "a YUV4MPEG2 stream has no alpha channel: no cutout%s", "");
     if (o->side_by_side || o->max_side)
         return usage_error(o, "--side-by-side and --max-side are for pictures, not --video%s",
@@ -569,16 +566,14 @@ static int run_video(const fx_opts *o)
     job.stream = bd_stream_defaults();
     int rc = resolve_classes(o, m, job.stream.classes, &job.stream.nclasses);
     if (rc < 0) {
-        static const bd_fx_kind kinds[] = {[FX_BLUR] = BD_FX_BLUR, [FX_GRAY] = BD_FX_GRAY,
-                                           [FX_REPLACE] = BD_FX_OVER, [FX_MASK] = BD_FX_MASK};
         job.stream.seg.output_stride = o->os;
         job.stream.seg.threads = o->threads;
         job.stream.matte = o->matte;
         job.stream.smooth = o->smooth;
         job.stream.every = o->every;
-        job.stream.fx.kind = kinds[o->kind];
+        job.stream.fx.kind = o->kind;
         job.stream.fx.sigma = o->strength;
-        if (o->kind == FX_REPLACE && o->has_color) {
+        if (o->kind == BD_FX_OVER && o->has_color) {
             job.stream.fx.kind = BD_FX_COLOR;
             memcpy(job.stream.fx.color, o->color, 3);
         }
@@ -590,7 +585,7 @@ static int run_video(const fx_opts *o)
 
 /* ------------------------------------------------------------------ entry points ------ */
 
-static int run_effect(fx_kind kind, int argc, char **argv)
+static int run_effect(bd_fx_kind kind, int argc, char **argv)
 {
     fx_opts o = {0};
     o.kind = kind;
@@ -674,8 +669,8 @@ done:
     return rc;
 }
 
-int cli_blur(int argc, char **argv) { return run_effect(FX_BLUR, argc, argv); }
-int cli_replace(int argc, char **argv) { return run_effect(FX_REPLACE, argc, argv); }
-int cli_gray(int argc, char **argv) { return run_effect(FX_GRAY, argc, argv); }
-int cli_cutout(int argc, char **argv) { return run_effect(FX_CUTOUT, argc, argv); }
-int cli_mask(int argc, char **argv) { return run_effect(FX_MASK, argc, argv); }
+int cli_blur(int argc, char **argv) { return run_effect(BD_FX_BLUR, argc, argv); }
+int cli_replace(int argc, char **argv) { return run_effect(BD_FX_OVER, argc, argv); }
+int cli_gray(int argc, char **argv) { return run_effect(BD_FX_GRAY, argc, argv); }
+int cli_cutout(int argc, char **argv) { return run_effect(BD_FX_CUTOUT, argc, argv); }
+int cli_mask(int argc, char **argv) { return run_effect(BD_FX_MASK, argc, argv); }

@@ -15,6 +15,9 @@
  * instead and doubles the dilation of the blocks after it, which keeps their receptive field
  * (TensorFlow's mobilenet "output_stride" rule).
  *
+ * The big early blocks run fused, band by band, where that keeps their tensors in the
+ * caches: network_fused.c says when and why; the results are the same.
+ *
  * Memory: every buffer is planned in bd_network_new and lives in one arena:
  *   ping, pong  block input / output, alternating (max over layers of H x W x C)
  *   expanded    output of the expand 1x1 (max H x W x 6C); also holds the network input
@@ -24,12 +27,12 @@
  *   small       pooled features, image-pooling vector, folded bias
  */
 #include <omp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/arena.h"
-#include "engine/network.h"
+#include "engine/network_internal.h"
 
 /* ------------------------------------------------------------ the MobileNetV2 table -- */
 
@@ -58,17 +61,6 @@ static const struct {
 };
 
 /* ------------------------------------------------------------ the plan --------------- */
-
-enum { BUF_PING, BUF_PONG, BUF_EXPANDED, BUF_DEPTHWISE, BUF_LOGITS, BUF_SMALL, BUF_COUNT };
-
-struct bd_network {
-    const bd_model *m;
-    bd_net_plan plan;                   /* every layer's size, stride, dilation, padding */
-    bd_arena arena;
-    int buf[BUF_COUNT];                 /* arena handles */
-    size_t cap_ping, cap_expanded, cap_depthwise; /* floats in those buffers */
-    bd_fusion fusion;                   /* which blocks run fused (bd_network_set_fusion) */
-};
 
 int bd_network_nominal_stride(int block) { return mnv2_blocks[block].stride; }
 
@@ -122,10 +114,9 @@ static int check_model(const bd_model *m, char *err, size_t errlen)
     return 0;
 }
 
-/* The geometry of every layer for an in_h x in_w input at the given output stride.
- * Output stride: the backbone would shrink the image 32x; once the running stride reaches
- * the output stride, each further stride becomes 1 and multiplies the dilation of the blocks
- * after it. The model must have passed check_model (bd_network_new) or bd_model_load. */
+/* The geometry of every layer for an in_h x in_w input at the given output stride (the
+ * rule at the top of this file). The model must have passed check_model (bd_network_new)
+ * or bd_model_load. */
 void bd_network_plan(const bd_model *m, int in_h, int in_w, int output_stride, bd_net_plan *p)
 {
     p->in_h = in_h;
@@ -235,12 +226,8 @@ void bd_network_free(bd_network *n)
     free(n);
 }
 
-static float *buffer(const bd_network *n, int which)
-{
-    return bd_arena_get(&n->arena, n->buf[which]);
-}
 
-float *bd_network_input(bd_network *n) { return buffer(n, BUF_EXPANDED); }
+float *bd_network_input(bd_network *n) { return bd_network_buffer(n, BUF_EXPANDED); }
 size_t bd_network_arena_bytes(const bd_network *n) { return bd_arena_bytes(&n->arena); }
 int bd_network_input_h(const bd_network *n) { return n->plan.in_h; }
 int bd_network_input_w(const bd_network *n) { return n->plan.in_w; }
@@ -249,12 +236,21 @@ int bd_network_output_stride(const bd_network *n) { return n->plan.output_stride
 const bd_net_plan *bd_network_get_plan(const bd_network *n) { return &n->plan; }
 void bd_network_set_fusion(bd_network *n, bd_fusion mode) { n->fusion = mode; }
 
+void bd_network_bench_input(float *x, int h, int w, float scale, float offset)
+{
+    uint32_t s = 0x12345678u;
+    for (size_t i = 0, n = (size_t)h * w * 3; i < n; i++) {
+        s = s * 1664525u + 1013904223u;
+        x[i] = (float)(s >> 24) * scale + offset;
+    }
+}
+
 const float *bd_network_logits(const bd_network *n, int *fh, int *fw, int *classes)
 {
     *fh = n->plan.feat_h;
     *fw = n->plan.feat_w;
     *classes = n->m->num_classes;
-    return buffer(n, BUF_LOGITS);
+    return bd_network_buffer(n, BUF_LOGITS);
 }
 
 /* ------------------------------------------------------------ the forward pass -------- */
@@ -269,150 +265,50 @@ static void observe(bd_layer_observer obs, void *ctx, const char *scope, const c
     obs(ctx, name, t, h, w, c);
 }
 
-/* ------------------------------------------------------------ fused blocks ----------- */
-
-/* The early blocks run on big maps with few channels: block 1 of the d=1.0 model expands
- * 257x257x16 to 257x257x96, a 25 MB tensor that the expand conv writes to memory and the
- * depthwise conv reads back. Both then run at memory speed, and two cores share one memory
- * bus, so they barely scale with threads. A fused block never builds that tensor: each
- * thread takes a range of output rows and walks it in bands of R rows, and for each band
- *   1. expands just the input rows the band's 3x3 window needs (keeping the rows it shares
- *      with the previous band, so nothing is computed twice inside a thread),
- *   2. runs the depthwise conv on those rows,
- *   3. projects the band's R output rows straight into the block output (+ residual).
- * The band's expanded and depthwise rows fit in the core's L2 cache. The arithmetic is the
- * same as layer by layer, in the same order per element, so the results are identical.
- *
- * Band scratch lives in the `expanded` and `depthwise` buffers (sized for the unfused
- * schedule, so much larger than T bands). */
-#define BAND_BYTES (320 * 1024)   /* target size of one thread's expanded + depthwise rows */
-#define FUSE_MIN_BYTES (4u << 20) /* fuse blocks whose expanded tensor is at least this */
-
-/* Is block i worth fusing? Only when it has an expand conv and its expanded tensor is too
- * big for the caches; the later blocks are small enough to run layer by layer (where the
- * kernels' own parallel loops split the work most evenly). */
-static int fuse_block(bd_fusion mode, const bd_block_plan *p)
-{
-    if (mode != BD_FUSE_AUTO)
-        return mode == BD_FUSE_ALL;
-    return (size_t)p->in_h * p->in_w * p->cexp * sizeof(float) >= FUSE_MIN_BYTES;
-}
-
-/* The band's input rows [from, to) of block i, into E: block i's expand conv of rows of x,
- * or, when the stem is fused into block 0 (stem_in), the stem's 3x3 stride-2 conv of the
- * network input rows those stem rows read. */
-static void band_input_rows(const bd_network *n, const bd_kernels *k, int i, const float *x,
-                            const float *stem_in, int from, int to, float *E)
-{
-    const bd_model *m = n->m;
-    const bd_net_plan *pl = &n->plan;
-    if (stem_in) {
-        int lo = 2 * from - pl->stem_pad_top, hi = 2 * (to - 1) - pl->stem_pad_top + 3;
-        lo = lo < 0 ? 0 : lo;
-        hi = hi > pl->in_h ? pl->in_h : hi;
-        k->conv3x3s2(stem_in + (size_t)lo * pl->in_w * pl->cin, hi - lo, pl->in_w, pl->cin,
-                     E, to - from, pl->stem_w, m->stem.cout, m->stem.weight, m->stem.bias,
-                     pl->stem_pad_top + lo - 2 * from, pl->stem_pad_left, BD_ACT_RELU6);
-    } else {
-        const bd_block *b = &m->blocks[i];
-        const bd_block_plan *p = &pl->b[i];
-        k->pwconv(x + (size_t)from * p->in_w * p->cin, (to - from) * p->in_w, p->cin, E,
-                  p->cexp, b->expand.weight, b->expand.bias, NULL, BD_ACT_RELU6);
-    }
-}
-
-/* Block i, x -> y, in bands (see above). With stem_in (block 0 only), x does not exist yet:
- * each band computes the stem output rows it needs from the network input stem_in, and the
- * band scratch for them is the ping buffer, which would otherwise have held x. Returns -1,
- * having done nothing, if the scratch cannot hold one band per thread (then the caller runs
- * the layers one by one). */
-static int block_fused(const bd_network *n, const bd_kernels *k, int i, const float *x,
-                       float *y, const float *stem_in)
+/* Block i, layer by layer: expand 1x1 + ReLU6 (absent in block 0), depthwise 3x3 + ReLU6,
+ * project 1x1 (+ the block input when p->residual). x -> y. */
+static void block_layers(bd_network *n, const bd_kernels *k, int i, const float *x, float *y,
+                         bd_layer_observer obs, void *ctx)
 {
     const bd_block *b = &n->m->blocks[i];
     const bd_block_plan *p = &n->plan.b[i];
-    const int s = p->stride, d = p->dilation, cin = p->cin, cexp = p->cexp, cout = p->cout;
-    const size_t in_row = (size_t)p->in_w * cexp, out_row = (size_t)p->out_w * cexp;
-    const int computed = b->has_expand || stem_in;  /* else the depthwise reads x itself */
+    const char *scope = mnv2_blocks[i].scope;
+    float *expanded = bd_network_buffer(n, BUF_EXPANDED);
+    float *depthwise = bd_network_buffer(n, BUF_DEPTHWISE);
 
-    int threads = omp_get_max_threads();
-    if (threads > p->out_h)
-        threads = p->out_h;
-    /* each thread's share of the scratch, in floats, a multiple of 16 (64 bytes) */
-    float *e_base = buffer(n, stem_in ? BUF_PING : BUF_EXPANDED);
-    float *d_base = buffer(n, BUF_DEPTHWISE);
-    size_t e_share = (stem_in ? n->cap_ping : n->cap_expanded) / threads / 16 * 16;
-    size_t d_share = n->cap_depthwise / threads / 16 * 16;
-    /* rows per band: as many as fit BAND_BYTES (at least 1) and the thread's share */
-    int R = 0;
-    for (int r = 1; r <= p->out_h; r++) {
-        size_t e_rows = computed ? (size_t)(r - 1) * s + 2 * d + 1 : 0;
-        if (e_rows * in_row > e_share || r * out_row > d_share)
-            break;
-        if (r > 1 && (e_rows * in_row + r * out_row) * sizeof(float) > BAND_BYTES)
-            break;
-        R = r;
+    const float *dw_in = x;                           /* in_h x in_w x cexp */
+    if (b->has_expand) {
+        k->pwconv(x, p->in_h * p->in_w, p->cin, expanded, p->cexp,
+                  b->expand.weight, b->expand.bias, NULL, BD_ACT_RELU6);
+        observe(obs, ctx, scope, "expand", expanded, p->in_h, p->in_w, p->cexp);
+        dw_in = expanded;
     }
-    if (R == 0)
-        return -1;
+    k->dwconv3x3(dw_in, p->in_h, p->in_w, p->cexp, depthwise, p->out_h, p->out_w,
+                 b->depthwise.weight, b->depthwise.bias,
+                 p->stride, p->dilation, p->pad_top, p->pad_left, BD_ACT_RELU6);
+    observe(obs, ctx, scope, "depthwise", depthwise, p->out_h, p->out_w, p->cexp);
 
-#pragma omp parallel num_threads(threads) if (threads > 1)
-    {
-        int t = omp_get_thread_num();
-        int r0 = p->out_h * t / threads, r1 = p->out_h * (t + 1) / threads;
-        float *E = e_base + t * e_share;          /* holds input rows [have_lo, have_hi) */
-        float *D = d_base + t * d_share;          /* depthwise output of one band */
-        int have_lo = 0, have_hi = 0;
-        for (int oy = r0; oy < r1; oy += R) {
-            int oy1 = oy + R < r1 ? oy + R : r1;
-            /* input rows the band's window touches, clipped to the map (the rest is
-             * padding, which the depthwise conv supplies as zeros) */
-            int lo = s * oy - p->pad_top, hi = s * (oy1 - 1) - p->pad_top + 2 * d + 1;
-            lo = lo < 0 ? 0 : lo;
-            hi = hi > p->in_h ? p->in_h : hi;
-            const float *dw_in = x + (size_t)lo * in_row;
-            if (computed) {
-                int from = lo;                    /* first row not yet in E */
-                if (have_hi > lo && have_lo <= lo) { /* rows shared with the last band */
-                    memmove(E, E + (size_t)(lo - have_lo) * in_row,
-                            (size_t)(have_hi - lo) * in_row * sizeof(float));
-                    from = have_hi;
-                }
-                if (hi > from)
-                    band_input_rows(n, k, i, x, stem_in, from, hi, E + (size_t)(from - lo) * in_row);
-                have_lo = lo;
-                have_hi = hi;
-                dw_in = E;
-            }
-            /* the band's first output row oy reads input row s*oy - pad_top + d*ky, which
-             * is row s*oy - pad_top + d*ky - lo of E: so E's padding on top is this */
-            k->dwconv3x3(dw_in, hi - lo, p->in_w, cexp, D, oy1 - oy, p->out_w,
-                         b->depthwise.weight, b->depthwise.bias, s, d,
-                         p->pad_top + lo - s * oy, p->pad_left, BD_ACT_RELU6);
-            k->pwconv(D, (oy1 - oy) * p->out_w, cexp, y + (size_t)oy * p->out_w * cout, cout,
-                      b->project.weight, b->project.bias,
-                      p->residual ? x + (size_t)oy * p->in_w * cin : NULL, BD_ACT_NONE);
-        }
-    }
-    return 0;
+    k->pwconv(depthwise, p->out_h * p->out_w, p->cexp, y, p->cout,
+              b->project.weight, b->project.bias, p->residual ? x : NULL, BD_ACT_NONE);
+    observe(obs, ctx, scope, p->residual ? "add" : "project", y, p->out_h, p->out_w, p->cout);
 }
 
 void bd_network_run(bd_network *n, const bd_kernels *k, bd_layer_observer obs, void *ctx)
 {
     const bd_model *m = n->m;
-    float *x = buffer(n, BUF_PING);           /* current block input */
-    float *y = buffer(n, BUF_PONG);           /* current block output */
-    float *expanded = buffer(n, BUF_EXPANDED);
-    float *depthwise = buffer(n, BUF_DEPTHWISE);
-
-    /* Stem: input (in_h x in_w x 3, held in `expanded`) -> x (stem_h x stem_w x C0). When
-     * block 0 runs fused, the stem goes into its bands: block 0 has no expand conv, so the
-     * stem's output is what its depthwise conv reads. */
     const bd_net_plan *pl = &n->plan;
-    int first = 0;                                /* first block the loop below runs */
-    if (!obs && !m->blocks[0].has_expand && !pl->b[0].residual &&
-        fuse_block(n->fusion, &pl->b[0]) && block_fused(n, k, 0, x, y, expanded) == 0) {
-        float *t = x; x = y; y = t;
+    float *x = bd_network_buffer(n, BUF_PING);       /* current block input */
+    float *y = bd_network_buffer(n, BUF_PONG);       /* current block output */
+    float *expanded = bd_network_buffer(n, BUF_EXPANDED);
+    float *depthwise = bd_network_buffer(n, BUF_DEPTHWISE);
+    float *t;
+
+    /* Stem: input (in_h x in_w x 3, held in `expanded`) -> x (stem_h x stem_w x C0); when
+     * block 0 runs fused (network_fused.c), the stem runs inside its bands instead. An
+     * observer sees every layer's tensor, so observed runs never fuse (same numbers). */
+    int first = 0;
+    if (!obs && bd_network_block_fused(n, k, 0, x, y, expanded)) {
+        t = x, x = y, y = t;                          /* block 0 is done too */
         first = 1;
     } else {
         k->conv3x3s2(expanded, pl->in_h, pl->in_w, m->stem.cin, x, pl->stem_h, pl->stem_w,
@@ -421,51 +317,23 @@ void bd_network_run(bd_network *n, const bd_kernels *k, bd_layer_observer obs, v
         observe(obs, ctx, "MobilenetV2/Conv", NULL, x, pl->stem_h, pl->stem_w, m->stem.cout);
     }
 
-    /* Backbone: 17 inverted residual blocks, x -> y, then swap. */
-    int c = first ? m->blocks[0].project.cout : m->stem.cout;
+    /* Backbone: the 17 inverted residual blocks of the table, x -> y, then swap. */
     for (int i = first; i < MNV2_BLOCKS; i++) {
-        const bd_block *b = &m->blocks[i];
-        const bd_block_plan *p = &pl->b[i];
-        const char *scope = mnv2_blocks[i].scope;
-        int cexp = b->depthwise.cin, cout = b->project.cout;
-
-        /* Unobserved runs fuse the big early blocks; an observer sees every layer's tensor,
-         * so observed runs go layer by layer (same numbers either way). */
-        if (!obs && fuse_block(n->fusion, p) && block_fused(n, k, i, x, y, NULL) == 0) {
-            float *t = x; x = y; y = t;
-            c = cout;
-            continue;
-        }
-
-        const float *dw_in = x;                       /* in_h x in_w x cexp */
-        if (b->has_expand) {
-            k->pwconv(x, p->in_h * p->in_w, c, expanded, cexp,
-                      b->expand.weight, b->expand.bias, NULL, BD_ACT_RELU6);
-            observe(obs, ctx, scope, "expand", expanded, p->in_h, p->in_w, cexp);
-            dw_in = expanded;
-        }
-        k->dwconv3x3(dw_in, p->in_h, p->in_w, cexp, depthwise, p->out_h, p->out_w,
-                     b->depthwise.weight, b->depthwise.bias,
-                     p->stride, p->dilation, p->pad_top, p->pad_left, BD_ACT_RELU6);
-        observe(obs, ctx, scope, "depthwise", depthwise, p->out_h, p->out_w, cexp);
-
-        k->pwconv(depthwise, p->out_h * p->out_w, cexp, y, cout,
-                  b->project.weight, b->project.bias, p->residual ? x : NULL, BD_ACT_NONE);
-        observe(obs, ctx, scope, p->residual ? "add" : "project", y, p->out_h, p->out_w, cout);
-
-        float *t = x; x = y; y = t;
-        c = cout;
+        if (obs || !bd_network_block_fused(n, k, i, x, y, NULL))
+            block_layers(n, k, i, x, y, obs, ctx);
+        t = x, x = y, y = t;
     }
+    int c = pl->feat_c;
 
     /* Head. fh x fw x c features in x. */
     int fh = pl->feat_h, fw = pl->feat_w, hw = fh * fw;
     int cpool = m->image_pooling.cout, caspp = m->aspp0.cout, cproj = m->concat_projection.cout;
-    float *pooled = buffer(n, BUF_SMALL);              /* [c] */
+    float *pooled = bd_network_buffer(n, BUF_SMALL);              /* [c] */
     float *pool_feat = pooled + c;                     /* [cpool] */
     float *proj_bias = pool_feat + cpool;              /* [cproj] */
     float *aspp = expanded;                            /* fh x fw x caspp */
     float *proj = depthwise;                           /* fh x fw x cproj */
-    float *logits = buffer(n, BUF_LOGITS);             /* fh x fw x classes */
+    float *logits = bd_network_buffer(n, BUF_LOGITS);             /* fh x fw x classes */
 
     /* Image pooling: one c-vector for the whole image -> 1x1 conv + ReLU. */
     k->avgpool(x, hw, c, pooled);

@@ -82,4 +82,10 @@ int bd_network_input_w(const bd_network *n);
 int bd_network_output_stride(const bd_network *n);
 const bd_net_plan *bd_network_get_plan(const bd_network *n);
 
+/* The benchmarks' synthetic input, normalised as a real image would be: h x w x 3 bytes from
+ * the 32-bit LCG s = s * 1664525 + 1013904223 (s0 = 0x12345678), byte = s >> 24, in HWC
+ * order, each written as byte * scale + offset. `backdrop bench`, bench/ and
+ * bench/peer_opencv.py time the network on these same bytes. */
+void bd_network_bench_input(float *x, int h, int w, float scale, float offset);
+
 #endif
