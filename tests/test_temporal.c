@@ -10,6 +10,7 @@
  *  - lag: the photo panned and zoomed: every smoothed matte (cut at 0.5) within IoU 0.97 of
  *    the per-frame one.
  * The figures are printed (TEST_SMOOTH=A measures another strength than the default).
+ * Then bd_stream_process_yuv against convert -> bd_stream_process_rgb -> convert.
  * Skipped (named) without ffmpeg, the photo or the weights.
  */
 #include <math.h>
@@ -217,6 +218,49 @@ static void test_clips(const char *shared)
         CHECK(worst >= 0.97, "lag: worst IoU %.4f < 0.97", worst);
         free_all(raw, n);
         free_all(sm, n);
+    }
+    free_all(frames, n);
+
+    /* 3. the Y'CbCr entry point: the same as converting, processing RGB, converting back */
+    frames = read_clip(path, &n, &w, &h);
+    if (frames && n >= 3) {
+        bd_y4m_info info = {.w = w, .h = h, .fps_num = 25, .fps_den = 1,
+                            .chroma = BD_Y4M_420MPEG2};
+        const size_t fb = bd_y4m_frame_bytes(&info), px = (size_t)w * h;
+        uint8_t *planes = malloc(fb), *out_y = malloc(fb), *out_r = malloc(fb);
+        uint8_t *rgb = malloc(px * 3), *res = malloc(px * 3), *mask = malloc(px);
+        bd_stream_opts o = bd_stream_defaults();
+        o.fx.kind = BD_FX_GRAY;
+        bd_stream *sy = bd_stream_new(m, w, h, &o, err, sizeof err);
+        bd_stream *sr = bd_stream_new(m, w, h, &o, err, sizeof err);
+        o.fx.kind = BD_FX_MASK;
+        bd_stream *sm = bd_stream_new(m, w, h, &o, err, sizeof err);
+        int same = 1, ok = sy && sr && sm, masks = 1;
+        for (int f = 0; ok && f < 3; f++) {
+            bd_rgb_to_yuv(&info, frames[f], planes);
+            ok &= !bd_stream_process_yuv(sy, &info, planes, NULL, out_y, err, sizeof err);
+            bd_yuv_to_rgb(&info, planes, rgb);
+            ok &= !bd_stream_process_rgb(sr, rgb, NULL, res, err, sizeof err);
+            bd_rgb_to_yuv(&info, res, out_r);
+            same &= !memcmp(out_y, out_r, fb);
+            ok &= !bd_stream_process_yuv(sm, &info, planes, NULL, mask, err, sizeof err);
+            long on = 0;
+            for (size_t i = 0; i < px; i++) on += mask[i] > 127;
+            masks &= on > (long)px / 10 && on < (long)px * 9 / 10;
+        }
+        CHECK(ok, "bd_stream_process_yuv: %s", err);
+        CHECK(same, "process_yuv == convert + process_rgb + convert (gray, C420mpeg2)");
+        CHECK(masks, "process_yuv with the mask effect: a w x h matte with a subject in it");
+        {
+            bd_y4m_info other = info;
+            other.w = w - 2;
+            CHECK(sy && bd_stream_process_yuv(sy, &other, planes, NULL, out_y, err, sizeof err) &&
+                  strstr(err, "the stream"), "a frame of another size is refused: %s", err);
+        }
+        bd_stream_free(sy);
+        bd_stream_free(sr);
+        bd_stream_free(sm);
+        free(planes); free(out_y); free(out_r); free(rgb); free(res); free(mask);
     }
     free_all(frames, n);
     bd_model_free(m);

@@ -13,6 +13,7 @@
 
 #include "compose/stream.h"
 #include "compose/temporal.h"
+#include "engine/model.h"
 #include "engine/preprocess.h"
 #include "io/clock.h"
 #include "io/yuv.h"
@@ -92,11 +93,19 @@ bd_stream *bd_stream_new(const bd_model *m, int w, int h, const bd_stream_opts *
     s->s = (longer + BD_STREAM_GRID - 1) / BD_STREAM_GRID;
     s->sw = (w + s->s - 1) / s->s;
     s->sh = (h + s->s - 1) / s->s;
-    if (!(s->seg = bd_segmenter_new(m, &s->o.seg, err, errlen))) goto fail;
-    bd_segmenter_info info;
-    bd_segmenter_get_info(s->seg, &info);
-    s->input_size = info.input_size;
-    bd_preprocess_target_size(w, h, info.input_size, &s->tw, &s->th);
+    /* Every frame has the same shape, so the network input is cut to it: the resized
+     * frame's shorter side rounded up to 16k + 1 (513 x 289 for 16:9, not 513 x 513 with
+     * 44 % padding): the network costs in proportion. */
+    bd_segmenter_opts so = s->o.seg;
+    const int size = so.input_size > 0 ? so.input_size : m->input_size;
+    bd_preprocess_target_size(w, h, size, &s->tw, &s->th);
+    if (!so.input_width && !so.input_height) {
+        const int tight_w = (s->tw - 1 + 15) / 16 * 16 + 1, tight_h = (s->th - 1 + 15) / 16 * 16 + 1;
+        so.input_width = tight_w < size ? tight_w : size;
+        so.input_height = tight_h < size ? tight_h : size;
+    }
+    if (!(s->seg = bd_segmenter_new(m, &so, err, errlen))) goto fail;
+    s->input_size = size;
     const size_t grid = (size_t)s->sw * s->sh;
     s->resized = malloc((size_t)s->tw * s->th * 3);
     s->last_prob = malloc(grid * sizeof(float));
