@@ -5,7 +5,8 @@
 # core (mask 255) the picture is unchanged, in the background's core (mask 0) it is changed
 # as asked (blurred; gray R = G = B; white; the frames of a looped background stream);
 # stdin -> stdout works in a pipe; a .y4m name picks video; --every N runs the network on
-# every N-th frame; -q is silent; a truncated input keeps the complete frames (exit 1).
+# every N-th frame; -q is silent; progress is shown on a terminal only; a truncated input
+# keeps the complete frames (exit 1).
 # Needs ffmpeg, python3, $SHARED's photos and the d=0.5 weights; otherwise skipped.
 set -u
 : "${BIN:=./backdrop}" "${SHARED:=../shared}"
@@ -144,6 +145,18 @@ cat "$IN" | "$B" blur --video - -o - --model "$W" -q 2>"$T/err" | cmp -s - "$T/o
 "$B" blur --video "$IN" -o "$T/s0.y4m" --model "$W" --smooth 0 --threads 1 -q && ok || bad "--smooth 0 --threads 1"
 BACKDROP_PIPELINE=serial "$B" blur --video "$IN" -o "$T/serial.y4m" --model "$W" -q \
     && cmp -s "$T/serial.y4m" "$T/out_yuv420p.y4m" && ok || bad "the pipeline's output differs from one frame at a time"
+
+# progress on a terminal (script(1) gives the command one), none with -q or into a file
+if command -v script >/dev/null 2>&1; then
+    script -qec "\"$B\" blur --video \"$IN\" -o \"$T/tty.y4m\" --model \"$W\"" /dev/null >"$T/tty" 2>&1
+    tr '\r' '\n' <"$T/tty" | grep -q "^backdrop blur: frame 1, [0-9.]* fps" && ok || bad "no progress on a terminal: $(head -c 200 "$T/tty")"
+    script -qec "\"$B\" blur --video \"$IN\" -o \"$T/tty.y4m\" --model \"$W\" -q" /dev/null >"$T/tty" 2>&1
+    [ ! -s "$T/tty" ] && ok || bad "-q on a terminal printed: $(head -c 200 "$T/tty")"
+    "$B" blur --video "$IN" -o "$T/tty.y4m" --model "$W" 2>"$T/err"
+    grep -q "frame 1," "$T/err" && bad "progress written into a file: $(head -c 200 "$T/err")" || ok
+else
+    echo "note: script(1) missing: the progress line on a terminal is not checked"
+fi
 
 # a truncated last frame: the 7 complete frames are written, exit 1, one line naming frame 8
 size=$(wc -c <"$IN"); head -c $((size - 1000)) "$IN" >"$T/cut.y4m"

@@ -3,7 +3,9 @@
 #   sh tools/deps.sh build   what `make` needs: gcc, make, python3, libstb-dev
 #   sh tools/deps.sh test    also what `make test` needs: the aarch64 cross compiler and
 #                            qemu-user (NEON kernels run under emulation), clang + its
-#                            runtime (fuzzing, LeakSanitizer), valgrind, and Bochs with
+#                            runtime (fuzzing, LeakSanitizer), valgrind, ffmpeg (video
+#                            clips in and out: test_y4m, test_temporal, test_video.sh),
+#                            and Bochs with
 #                            isolinux + xorriso (AVX-512 kernels run in an emulated
 #                            Skylake-X: tests/bochs_run.sh)
 #   sh tools/deps.sh bench   also the peers `make bench` compares against: OpenCV's Python
