@@ -85,12 +85,23 @@ deps:
 deps-test:
 	@sh tools/deps.sh test
 
-$(BIN): $(BUILD)/src/cli/main.o $(CLI_LIB) $(LIB)
+# EMBED=weights/X.bdw links that weights file into the binary (tests/hardening.mk)
+EMBED_OBJ := $(if $(EMBED),$(BUILD)/embed/weights.o)
+$(BIN): $(BUILD)/src/cli/main.o $(CLI_LIB) $(LIB) $(EMBED_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	$(CROSS)ar rcs $@ $^
+
+# Where `make install` puts the weights: compiled into the command line's model search
+# (src/cli/model_path.c). A stamp file rebuilds it when PREFIX changes.
+PREFIX  ?= /usr/local
+DATADIR ?= $(PREFIX)/share/backdrop
+DATADIR_STAMP := $(BUILD)/datadir.txt
+$(shell mkdir -p $(BUILD) && { echo '$(DATADIR)' | cmp -s - $(DATADIR_STAMP) || echo '$(DATADIR)' > $(DATADIR_STAMP); })
+$(BUILD)/src/cli/model_path.o: $(DATADIR_STAMP)
+$(BUILD)/src/cli/model_path.o: ISA_FLAGS := -DBD_DATADIR='"$(DATADIR)"'
 
 # the subcommands, apart from the library, so the tests can link them too
 $(CLI_LIB): $(CLI_OBJ)
@@ -134,3 +145,4 @@ clean:
 -include bench/bench.mk
 -include tests/extra.mk
 -include tests/hardening.mk
+include tools/install.mk

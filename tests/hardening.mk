@@ -2,6 +2,8 @@
 #
 #   make static                          ./backdrop-static: static, stripped, -O2, gc-sections
 #   make static CROSS=aarch64-linux-gnu- ./backdrop-static-aarch64 the same way
+#   make static EMBED=weights/X.bdw      the same with that weights file inside (no file
+#                                        needed at run time; also with CROSS=...)
 #   make sanitize                        the whole test suite built with ASan + UBSan
 #   make fuzz [FUZZ_SECONDS=60]          each libFuzzer target for FUZZ_SECONDS seconds
 #
@@ -18,11 +20,30 @@ STATIC_STB   := $(if $(CROSS),-idirafter $(STATIC_BUILD)/stbinc)
 
 static:
 	@mkdir -p $(STATIC_BUILD)/stbinc && ln -sfn /usr/include/stb $(STATIC_BUILD)/stbinc/stb
+	@[ -z "$(EMBED)" ] || [ -f "$(EMBED)" ] || { echo "static: EMBED=$(EMBED): no such file (run make weights)" >&2; exit 1; }
+	@rm -f $(STATIC_BIN)    # with or without EMBED: link again
 	@$(MAKE) --no-print-directory CROSS=$(CROSS) BUILD=$(STATIC_BUILD) BIN=$(STATIC_BIN) \
+	    EMBED=$(EMBED) \
 	    OPT=-O2 \
 	    EXTRA_CFLAGS="-ffunction-sections -fdata-sections $(STATIC_STB)" \
 	    EXTRA_LDFLAGS="-static -s -Wl,--gc-sections" $(STATIC_BIN)
 	@ls -l $(STATIC_BIN) | awk '{print "static: " $$NF " " $$5 " bytes"}'
+
+# The embedded weights: an object that holds the file (.incbin), 64-byte aligned like a
+# mapped file, between bd_embedded_weights and bd_embedded_weights_end, with its name in
+# bd_embedded_weights_name (src/cli/embedded.c). Rebuilt when the file or its name changes.
+EMBED_STAMP := $(BUILD)/embed/name.txt
+ifneq ($(EMBED),)
+$(shell mkdir -p $(BUILD)/embed && { echo '$(abspath $(EMBED))' | cmp -s - $(EMBED_STAMP) || echo '$(abspath $(EMBED))' > $(EMBED_STAMP); })
+endif
+$(BUILD)/embed/weights.o: $(EMBED) $(EMBED_STAMP)
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '.section .rodata.bd_embedded_weights,"a"' '.balign 64' \
+	    '.globl bd_embedded_weights' 'bd_embedded_weights:' '.incbin "$(abspath $(EMBED))"' \
+	    '.globl bd_embedded_weights_end' 'bd_embedded_weights_end:' \
+	    '.globl bd_embedded_weights_name' 'bd_embedded_weights_name:' \
+	    '.asciz "$(notdir $(EMBED))"' '.section .note.GNU-stack,"",%progbits' >$(BUILD)/embed/weights.S
+	$(CC) -c -o $@ $(BUILD)/embed/weights.S
 
 # ------------------------------------------------------------------ sanitizers -----------
 # The whole suite (tests/run_all.sh, as `make test` runs it) against an ASan + UBSan build:

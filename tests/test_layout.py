@@ -6,6 +6,7 @@ variants of one kernel share no driver code.
    effects), cli (the command line); kernels/ sits below the engine. A file may include the
    headers of its own layer and of the layers below it, never above. The public header
    src/backdrop.h and the public module headers it gathers include only public headers.
+   Every symbol libbackdrop.a exports carries the bd_ prefix.
 2. One driver per kernel. In each kernels/<family>/ folder the ISA variants (<op>_avx2.c,
    <op>_avx512.c, <op>_neon.c) include one shared driver and add only their primitives: no
    run of 6 or more lines (blank lines, comments and lone braces left out, the ISA names
@@ -15,10 +16,13 @@ Run from the repository root (make test does); prints "test_layout: N passed, N 
 """
 import os
 import re
+import shutil
+import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 passed = failed = 0
+skipped_parts = 0
 
 
 def check(ok, msg):
@@ -34,7 +38,7 @@ def check(ok, msg):
 LAYERS = ["io", "engine", "compose", "cli"]           # bottom to top
 KERNEL_HEADERS = re.compile(r'^(kernels[a-z_]*\.h|simd/[a-z0-9_]+\.h|[a-z0-9_]+_body\.h)$')
 PUBLIC = ["src/backdrop.h", "src/io/image_io.h", "src/engine/segmenter.h",
-          "src/compose/compose.h"]
+          "src/compose/compose.h", "src/compose/stream.h", "src/io/y4m.h", "src/io/yuv.h"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -106,6 +110,20 @@ for path in sources("src"):
     text = open(os.path.join(ROOT, path), encoding="utf-8").read()
     check(not re.search(r'\bcli_[a-z_]+\s*\(', text), "%s calls into the command line" % path)
 
+# every symbol the library exports is a bd_ name (stb is compiled static inside it)
+lib = os.path.join(ROOT, os.environ.get("BUILD", "build/x86_64"), "libbackdrop.a")
+if os.path.exists(lib) and shutil.which("nm"):
+    out = subprocess.run(["nm", "-g", "--defined-only", lib], capture_output=True, text=True)
+    names = sorted({f[2] for f in (l.split() for l in out.stdout.splitlines())
+                    if len(f) == 3 and f[1] in "TDBR"})
+    check(out.returncode == 0 and len(names) > 50, "nm %s: %d symbols" % (lib, len(names)))
+    for name in names:
+        check(name.startswith("bd_") or name.startswith(".gomp_critical_user_bd_"),
+              "libbackdrop.a exports %s: library symbols carry the bd_ prefix" % name)
+else:
+    print("skipped: test_layout: the symbol check: %s or nm missing (make builds it)" % lib)
+    skipped_parts = 1
+
 # ------------------------------------------------------------------ 2. one driver --------
 ISA_NAMES = re.compile(r'avx512|avx2|neon|AVX512|AVX2|NEON|Avx512|Avx2|Neon')
 
@@ -154,5 +172,6 @@ for fam in sorted(os.listdir(os.path.join(ROOT, "kernels"))):
                   "(from line %d): share them through the family's driver" % (fam, n, a, la, b, lb))
 check(families >= 4, "only %d kernel families found in kernels/" % families)
 
-print("test_layout: %d passed, %d failed" % (passed, failed))
+print("test_layout: %d passed, %d failed%s" % (passed, failed,
+      ", %d skipped" % skipped_parts if skipped_parts else ""))
 sys.exit(1 if failed else 0)

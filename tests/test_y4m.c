@@ -198,7 +198,12 @@ static void test_bad_streams(void)
     char err[256];
     bd_y4m_info info;
     CHECK(!bd_y4m_open("/nonexistent/x.y4m", &info, err, sizeof err) &&
-          !strcmp(err, "/nonexistent/x.y4m: No such file or directory"), "missing file: %s", err);
+          !strcmp(err, "/nonexistent/x.y4m: cannot open (No such file or directory)"),
+          "missing file: %s", err);
+    CHECK(!bd_y4m_open("/dev/zero", &info, err, sizeof err) &&
+          !strcmp(err, "/dev/zero: not a regular file or a pipe"), "a device: %s", err);
+    CHECK(!bd_y4m_open("/tmp", &info, err, sizeof err) &&
+          !strcmp(err, "/tmp: is a directory, not a YUV4MPEG2 stream"), "a directory: %s", err);
     bd_y4m_info wi = {.w = 4, .h = 2, .fps_num = 1, .fps_den = 1, .chroma = BD_Y4M_MONO};
     CHECK(!bd_y4m_create("/nonexistent/out.y4m", &wi, err, sizeof err) &&
           !strcmp(err, "/nonexistent/out.y4m: cannot create: No such file or directory"),

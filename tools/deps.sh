@@ -30,6 +30,14 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
     need libclang-rt-14-dev /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
     need_cmd valgrind valgrind
     need_cmd ffmpeg ffmpeg       # tests/test_y4m.c, test_video*: real clips in and out
+    # tests/test_install.sh (pkg-config builds the C example, man -l renders the page,
+    # groff checks it) and tests/test_static_embed.sh (file tells a static binary)
+    need_cmd pkg-config pkg-config
+    need_cmd man-db man
+    need_cmd groff-base groff
+    need_cmd file file
+    # tests/test_bad_inputs.sh: progressive JPEGs, losslessly from a baseline one
+    need_cmd libjpeg-turbo-progs jpegtran
     # tests/bochs_run.sh: bochs-term only stands for the GUI plugin bochs depends on,
     # so that apt does not pull in bochs-wx and GTK (the runner uses the rfb display)
     need_cmd bochs bochs

@@ -8,9 +8,37 @@
 #define BD_EXIT_FAIL 1
 #define BD_EXIT_USAGE 2
 
-/* The default weights file: $BACKDROP_MODEL, else weights/deeplabv3_mnv2_pascal.bdw next to
- * the executable's working directory. */
+/* Room for one error line: paths can be long (a directory may be deeper than 4096 bytes,
+ * reached by relative names), and the reason comes after them. */
+#define CLI_ERRLEN 16384
+
+/* The default model's file name, and where it is looked for (model_path.c). */
+#define BD_MODEL_NAME "deeplabv3_mnv2_pascal.bdw"
+/* For help texts: $BACKDROP_MODEL if set, else a description of the search. */
 const char *cli_default_model(void);
+/* The weights file to use: given (--model) or $BACKDROP_MODEL as they are, else the
+ * weights embedded in the executable (CLI_EMBEDDED), else the first of <exe dir>/weights/, <exe dir>/../share/backdrop/, the installed data dir, ./weights/
+ * that holds BD_MODEL_NAME. malloc'd; NULL with a one-line message in err if none. */
+char *cli_model_path(const char *given, char *err, size_t errlen);
+/* The path cli_model_path returns for weights linked into the executable (embedded.c). */
+#define CLI_EMBEDDED "(embedded)"
+/* The embedded weights' file name, or NULL if this binary has none. */
+const char *cli_embedded_name(void);
+/* bd_model_load, or bd_model_load_memory for CLI_EMBEDDED. */
+typedef struct bd_model bd_model;
+bd_model *cli_load_model(const char *path, char *err, size_t errlen);
+/* main() passes argv[0], the fallback when /proc/self/exe cannot be read. */
+void cli_set_argv0(const char *argv0);
+
+/* 1 if a and b name the same file (the same string, or the same inode). */
+int cli_same_file(const char *a, const char *b);
+/* Checks output path out before the work starts (output_check.c): not one of the nreads
+ * files the command reads (what[i] names each in the message: "the background picture"),
+ * its directory exists and is writable, its name is within the file system's limit.
+ * Returns 0, or the exit code (BD_EXIT_USAGE for an output that would overwrite an input,
+ * BD_EXIT_FAIL otherwise) with a message that starts with out. NULL reads are skipped. */
+int cli_check_output(const char *out, const char *const *reads, const char *const *what,
+                     int nreads, char *msg, size_t msglen);
 
 int cli_info(int argc, char **argv);
 int cli_bench(int argc, char **argv);

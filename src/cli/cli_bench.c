@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "io/threads.h"
 #include "kernels.h"
 #include "engine/model.h"
 #include "engine/network.h"
@@ -166,6 +167,11 @@ static int parse_args(int argc, char **argv, bench_opts *o)
             i++;
         }
     }
+    if (o->threads > BD_MAX_THREADS) {
+        fprintf(stderr, "backdrop bench: --threads must be 1..%d, not %d\n", BD_MAX_THREADS,
+                o->threads);
+        return -1;
+    }
     if (o->runs < 1 || o->runs > MAX_RUNS || o->threads < 0 ||
         (o->os && o->os != 8 && o->os != 16)) {
         fprintf(stderr, "backdrop bench: need 1 <= --runs <= %d and --os 8 or 16\n", MAX_RUNS);
@@ -194,24 +200,29 @@ static void print_layers(const layer_log *L, double t_start, double flops_total)
 
 int cli_bench(int argc, char **argv)
 {
-    bench_opts o = {cli_default_model(), 0, 0, 10, 2, 0, 0, 0};
+    bench_opts o = {NULL, 0, 0, 10, 2, 0, 0, 0};
     if (parse_args(argc, argv, &o))
         return BD_EXIT_USAGE;
-    if (o.threads > 0)
-        omp_set_num_threads(o.threads);
-    int threads = omp_get_max_threads();
-
     char err[512];
+    int threads = bd_threads_start(o.threads, err, sizeof err);
+    if (threads < 0) {
+        fprintf(stderr, "backdrop bench: %s\n", err);
+        return BD_EXIT_FAIL;
+    }
+
     const bd_kernels *k = bd_kernels_select(err, sizeof err);
     if (!k) {
         fprintf(stderr, "backdrop bench: %s\n", err);
         return BD_EXIT_FAIL;
     }
-    bd_model *m = bd_model_load(o.model, err, sizeof err);
+    char *model_path = cli_model_path(o.model, err, sizeof err);
+    bd_model *m = model_path ? cli_load_model(model_path, err, sizeof err) : NULL;
     if (!m) {
         fprintf(stderr, "backdrop bench: %s\n", err);
+        free(model_path);
         return BD_EXIT_FAIL;
     }
+    o.model = model_path;
     int os = o.os ? o.os : m->export_output_stride;
     int size = o.size ? o.size : m->input_size;
     bd_network *net = bd_network_new(m, size, size, os, err, sizeof err);
@@ -225,6 +236,7 @@ int cli_bench(int argc, char **argv)
         free(L);
         bd_network_free(net);
         bd_model_free(m);
+        free(model_path);
         return BD_EXIT_FAIL;
     }
     size_t in_bytes = (size_t)size * size * 3 * sizeof *input;
@@ -282,5 +294,6 @@ int cli_bench(int argc, char **argv)
     free(L);
     bd_network_free(net);
     bd_model_free(m);
+    free(model_path);
     return n > 0 ? BD_EXIT_OK : BD_EXIT_FAIL;
 }

@@ -24,6 +24,7 @@
 #include "compose/temporal.h"
 #include "io/image_io.h"
 #include "io/clock.h"
+#include "io/threads.h"
 
 /* The subcommand is named by the library's effect (compose.h): `replace` is BD_FX_OVER,
  * whose --color turns it into BD_FX_COLOR when the effect is applied. */
@@ -37,6 +38,7 @@ typedef struct {
     const char *classes;         /* "person" or "person,dog" */
     bd_matte_opts matte;
     int os, threads, timing, quiet, quality;
+    int load_flags;              /* --no-orient: BD_LOAD_NO_ORIENT */
     int side_by_side;            /* output = [photo | result] */
     int max_side;                /* > 0: shrink the output to at most this many pixels */
     float strength;              /* blur sigma; < 0: automatic */
@@ -119,6 +121,8 @@ static void help(const fx_opts *o, FILE *to)
             "  --os 8|16        network output stride (default: the model's; 8 is finer and\n"
             "                   about 3x slower)\n"
             "  --threads N      threads (default: all cores)\n"
+            "  --no-orient      keep a JPEG's stored pixels (default: turned upright by\n"
+            "                   its EXIF orientation; backgrounds too)\n"
             "  --time           per-stage timings on stderr\n"
             "  -q               quiet: no line per written file\n"
             "\nexample:\n  %s\n"
@@ -266,6 +270,8 @@ static int parse(int argc, char **argv, fx_opts *o)
             if (parse_num(argv[i], 1, 1000, &v) || v != floor(v))
                 return usage_error(o, "--every must be an integer 1..1000, not '%s'", argv[i]);
             o->every = (int)v;
+        } else if (!strcmp(a, "--no-orient")) {
+            o->load_flags |= BD_LOAD_NO_ORIENT;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             o->quiet = 1;
         } else if (a[0] == '-' && a[1]) {
@@ -311,47 +317,56 @@ static char *output_path(const fx_opts *o, const char *in, int to_dir)
     return p;
 }
 
-static int same_file(const char *a, const char *b)
+/* Every output is writable by format, distinct, not one of the files the command reads
+ * (the photos, the background picture, the weights file), its directory exists and its
+ * name fits (checked before the network runs, not after). */
+static int check_outputs(const fx_opts *o, char **outs, const char *model_path)
 {
-    struct stat sa, sb;
-    if (stat(a, &sa) || stat(b, &sb)) return 0;
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-}
-
-/* 1 if the directory part of path exists (so a write can succeed). */
-static int parent_exists(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    if (!slash) return 1;
-    if (slash == path) return 1;
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    return is_dir(dir);
-}
-
-/* Every output is writable by format, distinct, not one of the inputs, and its directory
- * exists (checked before the network runs, not after). */
-static int check_outputs(const fx_opts *o, char **outs)
-{
-    for (int i = 0; i < o->ninputs; i++) {
-        if (!parent_exists(outs[i])) {
-            fprintf(stderr, "backdrop %s: %s: the directory does not exist\n", o->name, outs[i]);
-            return BD_EXIT_FAIL;
-        }
-        if (!bd_image_save_supported(outs[i]))
-            return usage_error(o, "%s: unknown output format (use .png, .jpg, .bmp or .tga)",
-                               outs[i]);
-        if ((o->kind == BD_FX_CUTOUT) && !has_ext(outs[i], "png") && !has_ext(outs[i], "tga"))
-            return usage_error(o, "%s: a cutout needs an alpha channel: write .png or .tga",
-                               outs[i]);
-        for (int j = 0; j < o->ninputs; j++)
-            if (same_file(outs[i], o->inputs[j]) || !strcmp(outs[i], o->inputs[j]))
-                return usage_error(o, "%s: the output would overwrite an input", outs[i]);
-        for (int j = 0; j < i; j++)
-            if (!strcmp(outs[i], outs[j]))
-                return usage_error(o, "%s: two inputs would write the same output", outs[i]);
+    const int nreads = o->ninputs + 2;
+    const char **reads = malloc(sizeof *reads * (size_t)nreads);
+    const char **what = malloc(sizeof *what * (size_t)nreads);
+    char *msg = malloc(CLI_ERRLEN);
+    int rc = -1;
+    if (!reads || !what || !msg) {
+        fprintf(stderr, "backdrop %s: out of memory\n", o->name);
+        rc = BD_EXIT_FAIL;
+        goto done;
     }
-    return -1;
+    for (int j = 0; j < o->ninputs; j++) reads[j] = o->inputs[j], what[j] = "an input";
+    reads[o->ninputs] = o->background, what[o->ninputs] = "the background picture";
+    reads[o->ninputs + 1] = model_path, what[o->ninputs + 1] = "the weights file";
+    for (int i = 0; i < o->ninputs && rc < 0; i++) {
+        if (!bd_image_save_supported(outs[i])) {
+            rc = usage_error(o, "%s: unknown output format (use .png, .jpg, .bmp or .tga)",
+                             outs[i]);
+            break;
+        }
+        if ((o->kind == BD_FX_CUTOUT) && !has_ext(outs[i], "png") && !has_ext(outs[i], "tga")) {
+            rc = usage_error(o, "%s: a cutout needs an alpha channel: write .png or .tga",
+                             outs[i]);
+            break;
+        }
+        int c = cli_check_output(outs[i], reads, what, nreads, msg, CLI_ERRLEN);
+        if (c == BD_EXIT_USAGE) {
+            rc = usage_error(o, "%s", msg);
+            break;
+        }
+        if (c) {
+            fprintf(stderr, "backdrop %s: %s\n", o->name, msg);
+            rc = c;
+            break;
+        }
+        for (int j = 0; j < i; j++)
+            if (!strcmp(outs[i], outs[j])) {
+                rc = usage_error(o, "%s: two inputs would write the same output", outs[i]);
+                break;
+            }
+    }
+done:
+    free(reads);
+    free(what);
+    free(msg);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ classes ----------- */
@@ -360,8 +375,11 @@ static int check_outputs(const fx_opts *o, char **outs)
  * ones. */
 static int resolve_classes(const fx_opts *o, const bd_model *m, int *ids, int *n)
 {
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", o->classes);
+    char *buf = strdup(o->classes);      /* any length: strtok_r cuts it up */
+    if (!buf) {
+        fprintf(stderr, "backdrop %s: out of memory\n", o->name);
+        return BD_EXIT_FAIL;
+    }
     *n = 0;
     for (char *save = NULL, *tok = strtok_r(buf, ",", &save); tok;
          tok = strtok_r(NULL, ",", &save)) {
@@ -373,10 +391,12 @@ static int resolve_classes(const fx_opts *o, const bd_model *m, int *ids, int *n
             for (int c = 0; c < bd_model_num_classes(m); c++)
                 fprintf(stderr, "%s %s", c ? "," : "", bd_model_class_name(m, c));
             fputc('\n', stderr);
+            free(buf);
             return BD_EXIT_USAGE;
         }
         if (*n < BD_MAX_CLASSES) ids[(*n)++] = id;
     }
+    free(buf);
     if (*n == 0) return usage_error(o, "--class names no class%s", "");
     return -1;
 }
@@ -439,7 +459,7 @@ static int present(const fx_opts *o, const uint8_t *rgb, uint8_t **pix, int *w, 
 static int process(const fx_opts *o, bd_segmenter *seg, const int *classes, int nclasses,
                    const bd_image *bg, const char *in, const char *out)
 {
-    char err[512];
+    char err[CLI_ERRLEN];
     fx_times t = {0};
     bd_image img = {0};
     bd_matte *matte = NULL;
@@ -447,7 +467,7 @@ static int process(const fx_opts *o, bd_segmenter *seg, const int *classes, int 
     int rc = BD_EXIT_FAIL;
     double t0 = bd_now_ms(), start = t0;
 
-    if (bd_image_load(in, &img, err, sizeof err)) {
+    if (bd_image_load_flags(in, o->load_flags, &img, err, sizeof err)) {
         fprintf(stderr, "backdrop %s: %s\n", o->name, err);
         return BD_EXIT_FAIL;
     }
@@ -544,27 +564,39 @@ static int run_video(const fx_opts *o)
                            "");
     if (strcmp(out, "-") && !has_ext(out, "y4m"))
         return usage_error(o, "%s: a video output is a .y4m file or - (standard output)", out);
-    if (strcmp(out, "-") && !parent_exists(out)) {
-        fprintf(stderr, "backdrop %s: %s: the directory does not exist\n", o->name, out);
-        return BD_EXIT_FAIL;
-    }
-    if (strcmp(out, "-") && (same_file(out, in) || !strcmp(out, in) ||
-                             (o->background && (same_file(out, o->background) ||
-                                                !strcmp(out, o->background)))))
-        return usage_error(o, "%s: the output would overwrite an input", out);
     cli_video_passive_wait();
-    char err[512];
-    const char *model_path = o->model ? o->model : cli_default_model();
-    bd_model *m = bd_model_load(model_path, err, sizeof err);
-    if (!m) {
+    int rc = BD_EXIT_FAIL;
+    bd_model *m = NULL;
+    char *err = malloc(CLI_ERRLEN), *model_path = NULL;
+    if (!err) goto done;
+    if (!(model_path = cli_model_path(o->model, err, CLI_ERRLEN))) {
         fprintf(stderr, "backdrop %s: %s\n", o->name, err);
-        return BD_EXIT_FAIL;
+        goto done;
+    }
+    if (strcmp(out, "-")) {
+        const char *reads[3] = {strcmp(in, "-") ? in : NULL, o->background, model_path};
+        const char *what[3] = {"an input", "the background", "the weights file"};
+        int c = cli_check_output(out, reads, what, 3, err, CLI_ERRLEN);
+        if (c == BD_EXIT_USAGE) {
+            rc = usage_error(o, "%s", err);
+            goto done;
+        }
+        if (c) {
+            fprintf(stderr, "backdrop %s: %s\n", o->name, err);
+            rc = c;
+            goto done;
+        }
+    }
+    if (bd_threads_start(o->threads, err, CLI_ERRLEN) < 0 ||
+        !(m = cli_load_model(model_path, err, CLI_ERRLEN))) {
+        fprintf(stderr, "backdrop %s: %s\n", o->name, err);
+        goto done;
     }
     cli_video_job job = {.name = o->name, .input = in, .output = out,
                          .background = o->background, .model = m, .quiet = o->quiet,
                          .timing = o->timing, .threads = o->threads};
     job.stream = bd_stream_defaults();
-    int rc = resolve_classes(o, m, job.stream.classes, &job.stream.nclasses);
+    rc = resolve_classes(o, m, job.stream.classes, &job.stream.nclasses);
     if (rc < 0) {
         job.stream.seg.output_stride = o->os;
         job.stream.seg.threads = o->threads;
@@ -579,7 +611,11 @@ static int run_video(const fx_opts *o)
         }
         rc = cli_video_run(&job);
     }
+done:
+    if (!err) fprintf(stderr, "backdrop %s: out of memory\n", o->name);
     bd_model_free(m);
+    free(model_path);
+    free(err);
     return rc;
 }
 
@@ -601,9 +637,14 @@ static int run_effect(bd_fx_kind kind, int argc, char **argv)
     bd_model *m = NULL;
     bd_segmenter *seg = NULL;
     bd_image bg = {0};
+    char *model_path = NULL, *err = NULL;
     if (rc >= 0) goto done;
     if (o.video || has_ext(o.inputs[0], "y4m") || has_ext(o.output, "y4m")) {
         rc = run_video(&o);
+        goto done;
+    }
+    if (!(err = malloc(CLI_ERRLEN))) {
+        rc = BD_EXIT_FAIL;
         goto done;
     }
 
@@ -629,19 +670,26 @@ static int run_effect(bd_fx_kind kind, int argc, char **argv)
             rc = BD_EXIT_FAIL;
             goto done;
         }
-    if ((rc = check_outputs(&o, outs)) >= 0) goto done;
+    if (!(model_path = cli_model_path(o.model, err, CLI_ERRLEN))) {
+        fprintf(stderr, "backdrop %s: %s\n", o.name, err);
+        rc = BD_EXIT_FAIL;
+        goto done;
+    }
+    if ((rc = check_outputs(&o, outs, model_path)) >= 0) goto done;
 
-    char err[512];
-    if (o.threads > 0) omp_set_num_threads(o.threads);
-    const char *model_path = o.model ? o.model : cli_default_model();
-    if (!(m = bd_model_load(model_path, err, sizeof err))) {
+    if (bd_threads_start(o.threads, err, CLI_ERRLEN) < 0) {
+        fprintf(stderr, "backdrop %s: %s\n", o.name, err);
+        rc = BD_EXIT_FAIL;
+        goto done;
+    }
+    if (!(m = cli_load_model(model_path, err, CLI_ERRLEN))) {
         fprintf(stderr, "backdrop %s: %s\n", o.name, err);
         rc = BD_EXIT_FAIL;
         goto done;
     }
     int classes[BD_MAX_CLASSES], nclasses;
     if ((rc = resolve_classes(&o, m, classes, &nclasses)) >= 0) goto done;
-    if (o.background && bd_image_load(o.background, &bg, err, sizeof err)) {
+    if (o.background && bd_image_load_flags(o.background, o.load_flags, &bg, err, CLI_ERRLEN)) {
         fprintf(stderr, "backdrop %s: %s\n", o.name, err);
         rc = BD_EXIT_FAIL;
         goto done;
@@ -649,7 +697,7 @@ static int run_effect(bd_fx_kind kind, int argc, char **argv)
     bd_segmenter_opts so = {0};
     so.output_stride = o.os;
     so.threads = o.threads;
-    if (!(seg = bd_segmenter_new(m, &so, err, sizeof err))) {
+    if (!(seg = bd_segmenter_new(m, &so, err, CLI_ERRLEN))) {
         fprintf(stderr, "backdrop %s: %s: %s\n", o.name, model_path, err);
         rc = BD_EXIT_FAIL;
         goto done;
@@ -663,6 +711,8 @@ done:
         for (int i = 0; i < o.ninputs; i++) free(outs[i]);
     free(outs);
     free(o.inputs);
+    free(model_path);
+    free(err);
     bd_image_free(&bg);
     bd_segmenter_free(seg);
     bd_model_free(m);

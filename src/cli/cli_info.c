@@ -1,9 +1,10 @@
 /* cli_info.c — `backdrop info [FILE]`: what a weights file holds, for people checking a
  * conversion or learning the network: its metadata, the channels of every MobileNetV2 block,
  * the parameter count and each tensor's shape and value range. Loading goes through
- * bd_model_load(), so this also tells whether the engine accepts the file. */
+ * cli_load_model(), so this also tells whether the engine accepts the file. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
@@ -15,16 +16,18 @@ static void usage(FILE *to)
 {
     fprintf(to, "usage: backdrop info [FILE]\n"
                 "  Print a weights file's metadata, block channels and tensors.\n"
-                "  FILE defaults to $BACKDROP_MODEL, else %s.\n",
-            "weights/deeplabv3_mnv2_pascal.bdw");
+                "  FILE defaults to %s.\n",
+            cli_default_model());
 }
 
 static void print_meta(const bd_model *m)
 {
     const bdw_file *f = m->file;
     char v[256];
+    const char *how = f->mapped == 2 ? "embedded in the executable"
+                      : f->mapped ? "mapped" : "read into memory";
     printf("file              %s (%zu bytes, format version %u, %s)\n", f->path, f->size,
-           f->version, f->mapped ? "mapped" : "read into memory");
+           f->version, how);
     printf("network           %s\n", bd_weights_meta(f, "network", v, sizeof v) ? v : "?");
     printf("source file       %s\n", bd_weights_meta(f, "source_file", v, sizeof v) ? v : "(unknown)");
     printf("source format     %s\n",
@@ -124,10 +127,10 @@ int cli_info(int argc, char **argv)
         }
         path = argv[i];
     }
-    if (!path)
-        path = cli_default_model();
-    char err[512];
-    bd_model *m = bd_model_load(path, err, sizeof err);
+    static char err[CLI_ERRLEN];
+    char *found = cli_model_path(path, err, sizeof err);
+    bd_model *m = found ? cli_load_model(found, err, sizeof err) : NULL;
+    free(found);
     if (!m) {
         fprintf(stderr, "backdrop: %s\n", err);
         return BD_EXIT_FAIL;

@@ -12,13 +12,14 @@
 #include "backdrop.h"
 #include "cli/cli.h"
 #include "io/image_io.h"
+#include "io/threads.h"
 #include "engine/postprocess.h"
 
 static void usage(FILE *to)
 {
     fprintf(to,
         "usage: backdrop labels IN -o OUT.png [--model FILE] [--os 8|16] [--palette]\n"
-        "                       [--threads N] [--input-size N] [--time]\n"
+        "                       [--threads N] [--input-size N] [--no-orient] [--time]\n"
         "       (backdrop segment ... is the same command)\n"
         "\n"
         "Segments the photo IN (PNG, JPEG, BMP, TGA, ...) and writes the class of every pixel,\n"
@@ -28,6 +29,7 @@ static void usage(FILE *to)
         "  --model FILE       weights file (default %s)\n"
         "  --os 8|16          output stride: 8 is finer and ~3x slower (default: the model's)\n"
         "  --palette          colour the classes with the PASCAL VOC palette (RGB)\n"
+        "  --no-orient        keep a JPEG's stored pixels (default: upright by its EXIF)\n"
         "  --threads N        CPU threads (default: all)\n"
         "  --input-size N     network input side, 17..4097 (default: the model's, 513)\n"
         "  --time             print timings and the activation memory to stderr\n"
@@ -53,8 +55,8 @@ static int parse_int(const char *opt, const char *s, int lo, int hi, int *out)
 
 int cli_labels(int argc, char **argv)
 {
-    const char *in = NULL, *out = NULL, *model_path = cli_default_model();
-    int os = 0, threads = 0, input_size = 0, palette = 0, timing = 0;
+    const char *in = NULL, *out = NULL, *model_given = NULL;
+    int os = 0, threads = 0, input_size = 0, palette = 0, timing = 0, load_flags = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -73,7 +75,7 @@ int cli_labels(int argc, char **argv)
                 fprintf(stderr, "backdrop labels: --model needs a file name\n");
                 return BD_EXIT_USAGE;
             }
-            model_path = val;
+            model_given = val;
             i++;
         } else if (!strcmp(a, "--os")) {
             if (!val || (strcmp(val, "8") && strcmp(val, "16"))) {
@@ -91,6 +93,8 @@ int cli_labels(int argc, char **argv)
             if (parse_int(a, val, 17, 4097, &input_size))
                 return BD_EXIT_USAGE;
             i++;
+        } else if (!strcmp(a, "--no-orient")) {
+            load_flags |= BD_LOAD_NO_ORIENT;
         } else if (!strcmp(a, "--palette")) {
             palette = 1;
         } else if (!strcmp(a, "--time")) {
@@ -118,21 +122,29 @@ int cli_labels(int argc, char **argv)
                 ".tga\n", out);
         return BD_EXIT_USAGE;
     }
-    struct stat st_in, st_out;          /* the atomic write would replace the photo */
-    if (!strcmp(in, out) || (stat(in, &st_in) == 0 && stat(out, &st_out) == 0 &&
-                             st_in.st_dev == st_out.st_dev && st_in.st_ino == st_out.st_ino)) {
-        fprintf(stderr, "backdrop labels: %s: the output would overwrite the input\n", out);
-        return BD_EXIT_USAGE;
+    static char err[CLI_ERRLEN];
+    char *model_path = cli_model_path(model_given, err, sizeof err);
+    if (!model_path) {
+        fprintf(stderr, "backdrop labels: %s\n", err);
+        return BD_EXIT_FAIL;
+    }
+    /* the atomic write would replace the photo or the weights */
+    const char *reads[2] = {in, model_path}, *what[2] = {"the input", "the weights file"};
+    int c = cli_check_output(out, reads, what, 2, err, sizeof err);
+    if (c) {
+        fprintf(stderr, "backdrop labels: %s\n", err);
+        free(model_path);
+        return c;
     }
 
-    char err[512];
     int rc = BD_EXIT_FAIL;
     bd_model *m = NULL;
     bd_segmenter *seg = NULL;
     bd_image img = {0};
     uint8_t *labels = NULL, *rgb = NULL;
-    if (!(m = bd_model_load(model_path, err, sizeof err)) ||
-        bd_image_load(in, &img, err, sizeof err)) {
+    if (bd_threads_start(threads, err, sizeof err) < 0 ||
+        !(m = cli_load_model(model_path, err, sizeof err)) ||
+        bd_image_load_flags(in, load_flags, &img, err, sizeof err)) {
         fprintf(stderr, "backdrop labels: %s\n", err);
         goto done;
     }
@@ -181,6 +193,7 @@ int cli_labels(int argc, char **argv)
                 info.arena_bytes / 1048576.0);
     rc = BD_EXIT_OK;
 done:
+    free(model_path);
     free(labels);
     free(rgb);
     bd_image_free(&img);

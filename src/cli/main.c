@@ -1,9 +1,11 @@
 /* main.c — the backdrop command line: picks the subcommand and hands over to src/cli_*.c. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "io/threads.h"
 
 typedef struct {
     const char *name;
@@ -31,19 +33,32 @@ static void usage(FILE *to)
         fprintf(to, "  %-9s %s\n", commands[i].name, commands[i].summary);
 }
 
+/* A command whose output could not be written (a full disk, a closed pipe, /dev/full)
+ * has failed, whatever it printed before. */
+static int finish(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "backdrop: cannot write to standard output (%s)\n", strerror(errno));
+        return rc == BD_EXIT_OK ? BD_EXIT_FAIL : rc;
+    }
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
+    bd_threads_cap_env();
+    cli_set_argv0(argv[0]);          /* OMP_NUM_THREADS=100000 would crash libgomp */
     if (argc < 2) {
         usage(stderr);
         return BD_EXIT_USAGE;
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return BD_EXIT_OK;
+        return finish(BD_EXIT_OK);
     }
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
+            return finish(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "backdrop: unknown command '%s' (try backdrop --help)\n", argv[1]);
     return BD_EXIT_USAGE;
 }

@@ -273,9 +273,8 @@ static int resolve_layers(loader *L)
 
 /* ------------------------------------------------------------------ public API -------- */
 
-bd_model *bd_model_load(const char *path, char *err, size_t errlen)
+static bd_model *model_from(bdw_file *f, char *err, size_t errlen)
 {
-    bdw_file *f = bd_weights_open(path, err, errlen);
     if (!f)
         return NULL;
     bd_model *m = calloc(1, sizeof *m);
@@ -297,6 +296,17 @@ bd_model *bd_model_load(const char *path, char *err, size_t errlen)
         return NULL;
     }
     return m;
+}
+
+bd_model *bd_model_load(const char *path, char *err, size_t errlen)
+{
+    return model_from(bd_weights_open(path, err, errlen), err, errlen);
+}
+
+bd_model *bd_model_load_memory(const uint8_t *base, size_t size, const char *name, char *err,
+                               size_t errlen)
+{
+    return model_from(bd_weights_open_memory(base, size, name, err, errlen), err, errlen);
 }
 
 void bd_model_free(bd_model *m)

@@ -13,6 +13,7 @@
 #include "engine/postprocess.h"
 #include "engine/preprocess.h"
 #include "io/clock.h"
+#include "io/threads.h"
 
 struct bd_segmenter {
     const bd_model *m;
@@ -47,10 +48,12 @@ bd_segmenter *bd_segmenter_new(const bd_model *m, const bd_segmenter_opts *opts,
                  o.input_height);
         return NULL;
     }
-    if (o.threads < 0 || o.threads > 1024) {
-        snprintf(err, errlen, "thread count must be 1..1024, not %d", o.threads);
+    if (o.threads < 0 || o.threads > BD_MAX_THREADS) {
+        snprintf(err, errlen, "thread count must be 1..%d, not %d", BD_MAX_THREADS, o.threads);
         return NULL;
     }
+    if (o.threads == 0)              /* OpenMP's default, capped (io/threads.h) */
+        o.threads = bd_threads_default();
     bd_segmenter *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "out of memory");

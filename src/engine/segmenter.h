@@ -19,6 +19,10 @@ typedef struct bd_kernels bd_kernels;   /* a kernel table: kernels/kernels.h */
 
 /* Maps and checks a weights file (weights/README.md) and resolves the network's layers. */
 bd_model *bd_model_load(const char *path, char *err, size_t errlen);
+/* The same for a weights file in memory (64-byte aligned, e.g. linked into the program);
+ * name is used in messages; base must outlive the model. */
+bd_model *bd_model_load_memory(const uint8_t *base, size_t size, const char *name, char *err,
+                               size_t errlen);
 void bd_model_free(bd_model *m);
 /* Index of a class by name (case-insensitive), or -1; the number of classes; the name of
  * class i (NULL when out of range). */

@@ -443,6 +443,28 @@ out:
 
 /* ------------------------------------------------------------------ open / close ------ */
 
+/* Everything after the header, for a file and for memory alike: the layout, the metadata
+ * (copied, NUL-terminated) and every tensor. */
+static int check_contents(bdw_file *f, const bdw_header *h, char *err, size_t errlen)
+{
+    const char *path = f->path;
+    if (!check_layout(path, f->base, h, err, errlen))
+        return 0;
+    f->meta = malloc((size_t)h->meta_size + 1);
+    if (!f->meta) {
+        fail(err, errlen, path, "out of memory");
+        return 0;
+    }
+    memcpy(f->meta, f->base + h->meta_offset, h->meta_size);
+    f->meta[h->meta_size] = '\0';
+    if (memchr(f->meta, 0, h->meta_size)) {
+        fail(err, errlen, path, "metadata contains a NUL byte");
+        return 0;
+    }
+    return check_meta(path, f->meta, h->meta_size, err, errlen) &&
+           check_tensors(f, h, err, errlen);
+}
+
 /* Reads up to n bytes at offset; returns the number read (short only at end of file). */
 static size_t read_at(int fd, void *buf, size_t n, off_t offset)
 {
@@ -498,7 +520,9 @@ bdw_file *bd_weights_open(const char *path, char *err, size_t errlen)
         fail(err, errlen, path, "big-endian hosts are not supported");
         return NULL;
     }
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer before fstat could
+     * say it is not a regular file (reads of a regular file never block anyway). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         fail(err, errlen, path, "cannot open: %s", strerror(errno));
         return NULL;
@@ -549,7 +573,10 @@ bdw_file *bd_weights_open(const char *path, char *err, size_t errlen)
         fail(err, errlen, path, "out of memory");
         goto bad;
     }
-    snprintf(f->path, sizeof f->path, "%s", path);
+    if (!(f->path = strdup(path))) {
+        fail(err, errlen, path, "out of memory");
+        goto bad;
+    }
     f->size = (size_t)actual;
     f->version = h.version;
     if (!load_bytes(f, fd, f->size, err, errlen))
@@ -560,22 +587,7 @@ bdw_file *bd_weights_open(const char *path, char *err, size_t errlen)
         fail(err, errlen, path, "file changed while it was being opened");
         goto bad;
     }
-    if (!check_layout(path, f->base, &h, err, errlen))
-        goto bad;
-    f->meta = malloc((size_t)h.meta_size + 1);
-    if (!f->meta) {
-        fail(err, errlen, path, "out of memory");
-        goto bad;
-    }
-    memcpy(f->meta, f->base + h.meta_offset, h.meta_size);
-    f->meta[h.meta_size] = '\0';
-    if (memchr(f->meta, 0, h.meta_size)) {
-        fail(err, errlen, path, "metadata contains a NUL byte");
-        goto bad;
-    }
-    if (!check_meta(path, f->meta, h.meta_size, err, errlen))
-        goto bad;
-    if (!check_tensors(f, &h, err, errlen))
+    if (!check_contents(f, &h, err, errlen))
         goto bad;
     return f;
 
@@ -586,18 +598,67 @@ bad:
     return NULL;
 }
 
+bdw_file *bd_weights_open_memory(const uint8_t *base, size_t size, const char *name,
+                                 char *err, size_t errlen)
+{
+    if (err && errlen)
+        err[0] = '\0';
+    if (!host_is_little_endian()) {
+        fail(err, errlen, name, "big-endian hosts are not supported");
+        return NULL;
+    }
+    if (!base || size == 0) {
+        fail(err, errlen, name, "empty, not a backdrop weights file");
+        return NULL;
+    }
+    if (memcmp(base, BDW_MAGIC, size < 8 ? size : 8) != 0) {
+        fail(err, errlen, name, "not a backdrop weights file (bad magic)");
+        return NULL;
+    }
+    if (size < BDW_HEADER_SIZE) {
+        fail(err, errlen, name, "truncated: %zu bytes, the header alone needs %u", size,
+             BDW_HEADER_SIZE);
+        return NULL;
+    }
+    if ((uintptr_t)base % BDW_ALIGN) {
+        fail(err, errlen, name, "not %d-byte aligned in memory", BDW_ALIGN);
+        return NULL;
+    }
+    bdw_header h;
+    if (!check_header(name, base, (uint64_t)size, &h, err, errlen))
+        return NULL;
+    bdw_file *f = calloc(1, sizeof *f);
+    if (!f || !(f->path = strdup(name))) {
+        free(f);
+        fail(err, errlen, name, "out of memory");
+        return NULL;
+    }
+    f->base = base;
+    f->size = size;
+    f->mapped = 2;                 /* the caller's memory: never freed here */
+    f->version = h.version;
+    if (!check_contents(f, &h, err, errlen)) {
+        bd_weights_close(f);
+        return NULL;
+    }
+    return f;
+}
+
 void bd_weights_close(bdw_file *f)
 {
     if (!f)
         return;
     if (f->base) {
-        if (f->mapped)
+        if (f->mapped == 2)
+            ;                      /* bd_weights_open_memory: the caller's */
+        else if (f->mapped)
             munmap((void *)f->base, f->size);
         else
             free((void *)f->base);
     }
     free(f->meta);
     free(f->tensors);
+    free(f->path);
     free(f);
 }
 

@@ -21,10 +21,10 @@ typedef struct bdw_tensor {
 } bdw_tensor;
 
 typedef struct bdw_file {
-    char path[512];
+    char *path;                /* as given (malloc'd) */
     const uint8_t *base;       /* whole file (mmap'd or read) */
     size_t size;
-    int mapped;                /* 1: munmap on close, 0: free */
+    int mapped;                /* 1: munmap on close, 0: free, 2: not ours (memory) */
     uint32_t version;
     char *meta;                /* NUL-terminated copy of the metadata text */
     int tensor_count;
@@ -32,6 +32,11 @@ typedef struct bdw_file {
 } bdw_file;
 
 bdw_file *bd_weights_open(const char *path, char *err, size_t errlen);
+/* The same checks on a weights file already in memory (size bytes at base, 64-byte
+ * aligned, e.g. linked into the executable); name is used in messages. base must outlive
+ * the result, which does not free it. */
+bdw_file *bd_weights_open_memory(const uint8_t *base, size_t size, const char *name,
+                                 char *err, size_t errlen);
 void bd_weights_close(bdw_file *f);
 const bdw_tensor *bd_weights_find(const bdw_file *f, const char *name);
 /* Value of metadata key, copied into out (NUL-terminated); returns 0 if absent. */

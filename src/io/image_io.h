@@ -26,12 +26,19 @@ typedef struct bd_image {
 } bd_image;
 
 /* Decode a file into 8-bit RGB: grey is replicated to 3 channels, alpha dropped (not
- * composited), 16-bit samples reduced to 8; EXIF orientation is ignored. Returns 0, or -1
+ * composited), 16-bit samples reduced to 8; a JPEG is turned upright by its EXIF
+ * orientation (io/exif.h). Returns 0, or -1
  * with a message like "photo.jpg: not a supported image (bad Huffman code)". */
 int bd_image_load(const char *path, bd_image *img, char *err, size_t errlen);
 /* The same from memory; name is used in messages. */
 int bd_image_load_memory(const uint8_t *buf, size_t len, const char *name, bd_image *img,
                       char *err, size_t errlen);
+/* The same with flags: BD_LOAD_NO_ORIENT keeps a JPEG's stored pixels (bd_image_load turns
+ * them upright by their EXIF orientation). */
+#define BD_LOAD_NO_ORIENT 1
+int bd_image_load_flags(const char *path, int flags, bd_image *img, char *err, size_t errlen);
+int bd_image_load_memory_flags(const uint8_t *buf, size_t len, const char *name, int flags,
+                               bd_image *img, char *err, size_t errlen);
 void bd_image_free(bd_image *img);
 
 /* Encode by the extension of path: .png, .jpg/.jpeg (quality 95), .bmp, .tga

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define LINE_MAX_BYTES 4096   /* header and FRAME lines longer than this are refused */
@@ -236,9 +237,21 @@ bd_y4m_reader *bd_y4m_open(const char *path, bd_y4m_info *info, char *err, size_
         snprintf(err, errlen, "%s: out of memory", path);
         goto fail;
     }
+    if (!r->is_stdin) {            /* what it is, before reading (or blocking on) it */
+        struct stat st;
+        if (stat(path, &st) != 0) {
+            snprintf(err, errlen, "%s: cannot open (%s)", path, strerror(errno));
+            goto fail;
+        }
+        if (S_ISDIR(st.st_mode) || (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode))) {
+            snprintf(err, errlen, "%s: %s", path, S_ISDIR(st.st_mode)
+                     ? "is a directory, not a YUV4MPEG2 stream" : "not a regular file or a pipe");
+            goto fail;
+        }
+    }
     r->f = r->is_stdin ? stdin : fopen(path, "rb");
     if (!r->f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        snprintf(err, errlen, "%s: cannot open (%s)", path, strerror(errno));
         goto fail;
     }
     int got, n = read_line(r->f, line, LINE_MAX_BYTES, &got);
