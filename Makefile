@@ -54,6 +54,9 @@ DEPS       := $(wildcard $(BUILD)/src/*/*.d $(BUILD)/kernels/*.d $(BUILD)/kernel
 # Per-ISA flags: only these files may use the instructions they are named after.
 $(BUILD)/%_avx2.o:   ISA_FLAGS := -mavx2 -mfma -mf16c
 $(BUILD)/%_avx512.o: ISA_FLAGS := -mavx512f -mavx512dq -mavx512bw -mavx512vl -mavx2 -mfma -mf16c
+# the int8 AVX-512 kernels use vpdpbusd (their table is chosen only where cpuid has VNNI)
+$(BUILD)/kernels/qu8-%_avx512.o: ISA_FLAGS := -mavx512f -mavx512dq -mavx512bw -mavx512vl \
+                                            -mavx512vnni -mavx2 -mfma -mf16c
 # stb's implementation: its JPEG writer shifts bits into the sign of an int (defined by gcc
 # and clang, undefined in ISO C), and stb_image 2.27's JPEG bit reader shifts by 32 or more
 # on corrupt data (tests/regress/image-jpeg-bitreader-shift.jpg: garbage bits, no memory

@@ -206,6 +206,32 @@ for cfg in "$D10 16" "$D05 8"; do
 done
 md ""
 
+# ------------------------------------------------------------------ int8 ------------
+say "int8 vs fp32 (alternating runs)"
+md "## int8 vs fp32 (bench/alternate.py)"
+md ""
+md "The uint8 models run either way from the same file: \`--precision int8\` (TFLite's integer semantics bit for bit, src/engine/qnetwork.c; the int8 table is chosen from cpuid and named on each log's isa= line) or fp32 (the exact dequantisation). Same binary, alternating runs; ratio = int8 / fp32. Targets from issue 11: 0.5 with VNNI, 0.7 on AVX2 only."
+md ""
+md "| weights | OS | threads | int8 ms | fp32 ms | int8/fp32 |"
+md "|---|---:|---:|---:|---:|---:|"
+int8_target=0.7; grep -q avx512_vnni /proc/cpuinfo 2>/dev/null && int8_target=0.5
+for w in "$D10" "$WEIGHTS_DIR/deeplabv3_mnv2_dm05_pascal_quant.bdw"; do
+    [ -f "$w" ] || continue
+    for t in 1 $THREADS; do
+        log="$LOGS/int8_$(basename "$w" .bdw)_os16_t$t.txt"
+        "$PYTHON" bench/alternate.py --runs "$RUNS" \
+            "int8=$BUILD/bench/bench_network --model $w --os 16 --threads $t --int8" \
+            "fp32=$BUILD/bench/bench_network --model $w --os 16 --threads $t" \
+            >"$log" 2>&1 || say "alternate.py failed: see $log"
+        q=$(sed -n 's/^alt int8 median_ms=\([^ ]*\).*/\1/p' "$log")
+        f=$(sed -n 's/^alt fp32 median_ms=\([^ ]*\).*/\1/p' "$log")
+        md "| $(basename "$w") | 16 | $t | ${q:--} | ${f:--} | $(ratio "$q" "$f") |"
+        printf '%s\t%s\t%s\t<=\t%s\n' "time int8/fp32" "$(basename "$w" .bdw) OS16, $t thread(s)" \
+            "$(ratio "$q" "$f")" "$int8_target" >>"$TARGETS"
+    done
+done
+md ""
+
 # ------------------------------------------------------------------ targets ---------
 md "## Targets"
 md ""

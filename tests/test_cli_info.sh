@@ -45,6 +45,10 @@ for f in weights/deeplabv3_mnv2_pascal.bdw weights/deeplabv3_mnv2_dm05_pascal.bd
         bad "info $f: no line with the 21 classes"
     grep -q "^parameters  *[0-9]" "$tmp/out" && ok || bad "info $f: no parameter count"
     [ "$(grep -c '^ *[0-9][0-9]* ' "$tmp/out")" -ge 17 ] && ok || bad "info $f: no block table"
+    # which precisions the file runs: the uint8 TFLite models int8 and f32, the others f32
+    case $f in *pascal.bdw|*_quant.bdw) prec="int8 f32" ;; *) prec="f32" ;; esac
+    case $f in *dm05_pascal.bdw) prec="f32" ;; esac
+    grep -q "^precisions  *$prec " "$tmp/out" && ok || bad "info $f: no 'precisions $prec'"
 done
 
 # The default file is cli_default_model(): $BACKDROP_MODEL wins.

@@ -15,7 +15,10 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
 from pycheck import check, done          # noqa: E402
 
+import bdw_writer                        # noqa: E402
 import crc32c                            # noqa: E402
+import struct                            # noqa: E402
+import tflite_quant                      # noqa: E402
 import mnv2_mapping as mm                # noqa: E402
 import protobuf_wire as pw               # noqa: E402
 import tensors as tz                     # noqa: E402
@@ -218,6 +221,58 @@ try:
         fh.write(bytes([b[0] ^ 1]))
     rc, so, se = run(["--dump", good])
     check(rc == 1 and "checksum" in se and "Traceback" not in se, "--dump detects corruption: %r" % se)
+
+    # ---------------------------------------------------------------- format versions --
+    import array
+    f1 = tz.Tensor("a", "float32", (2,), array.array("f", [1.5, -2]))
+    u1 = tz.Tensor("b", "uint8", (3,), array.array("B", [0, 7, 255]))
+    i1 = tz.Tensor("c", "int32", (1,), array.array("i", [-5]))
+    blob = bdw_writer.encode([("k", "v")], [f1, u1, i1])
+    md, back = bdw_writer.read(blob)
+    check(struct.unpack_from("<I", blob, 8)[0] == 2, "the writer writes version 2")
+    check([(t.dtype, list(t.data)) for t in back] == [("float32", [1.5, -2.0]), ("uint8", [0, 7, 255]),
+                                                       ("int32", [-5])], "uint8/int32 round trip")
+
+    def reversion(b, v):
+        b = bytearray(b)
+        struct.pack_into("<I", b, 8, v)
+        struct.pack_into("<I", b, 60, crc32c.crc32c(bytes(b[:60])))
+        return bytes(b)
+    v1 = reversion(bdw_writer.encode([("k", "v")], [f1]), 1)
+    check([t.name for t in bdw_writer.read(v1)[1]] == ["a"], "a version 1 file (float32) still reads")
+    for b, needle, what in ((reversion(blob, 1), "dtype 2", "uint8 in a version 1 file"),
+                            (reversion(blob, 3), "version 3", "version 3")):
+        try:
+            bdw_writer.read(b, "x.bdw")
+            check(False, "%s accepted" % what)
+        except bdw_writer.BdwError as e:
+            check(needle in str(e) and "x.bdw" in str(e), "%s refused: %s" % (what, e))
+    try:
+        bdw_writer.encode([], [tz.Tensor("d", "int64", (1,), array.array("q", [1]))])
+        check(False, "int64 written")
+    except bdw_writer.BdwError as e:
+        check("int64" in str(e), "int64 refused: %s" % e)
+
+    # ---------------------------------------------------------------- the integer network --
+    check(tflite_quant.fmt_scale(tflite_quant.f32(0.1)) == "0.100000001",
+          "scales are written with 9 significant digits")
+    data = open(TFLITE, "rb").read()
+    _, info = tflite_reader.read_tflite(data, "dm05.tflite")
+    check("quant_meta" in info and len(info["quant_tensors"]) == 2 * 55, "uint8 model: integer network kept")
+    model = tflite_reader.TfliteModel(data, "dm05.tflite")
+    # a per-channel weight (two scales) is not run as int8: fp32 only, with the reason
+    qt = model.tensors[model.ops[0].inputs[1]].table(4)
+    start, n = qt.vector_span(2)
+    check(n == 1, "stem weight is per tensor")
+    orig = model.quant
+    model.quant = lambda i: ([0.1, 0.2], [1, 2], 0) if i == model.ops[0].inputs[1] else orig(i)
+    r = tflite_quant.extract(model, {"stem": model.ops[0]}, [("stem", "stem")], False, None)
+    check(r[0] is None and "per tensor" in r[1] and "stem weights" in r[1], "per-channel refused: %r" % (r,))
+    model.quant = orig
+    model.ttype_orig = model.ttype
+    model.ttype = lambda i: "int8" if i == model.ops[0].outputs[0] else model.ttype_orig(i)
+    r = tflite_quant.extract(model, {"stem": model.ops[0]}, [("stem", "stem")], False, None)
+    check(r[0] is None and "int8, not uint8" in r[1], "an int8 activation refused: %r" % (r,))
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 done(NAME)

@@ -3,6 +3,9 @@ the .bdw it writes parses back per weights/README.md (an independent reader belo
 checksum, alignment, offset and padding byte), the network facts match MODEL_NOTES.md, and the
 first layers computed from the converted weights at one output pixel reproduce the golden
 reference activations (layout, batch-norm folding and dequantisation all at once).
+A uint8 model also keeps its integer network: the uint8 weights dequantise to exactly the float
+tensors, the int32 biases to the float biases, and every scale / zero point recorded equals the
+one ../golden_int8's layers.tsv lists for that tensor (an independent reading of the model).
 """
 import hashlib
 import math
@@ -24,6 +27,10 @@ CONVERT = os.path.join(HERE, "..", "tools", "convert.py")
 PY = sys.executable
 NOTES = os.path.join(SHARED, "MODEL_NOTES.md")
 GOLDEN = os.path.join(SHARED, "golden")
+GOLDEN_INT8 = os.path.join(SHARED, "golden_int8")
+INT8_RUNS = {"deeplabv3_mnv2_pascal_quant": "mnv2_quant_u8_os16",
+             "deeplabv3_mnv2_dm05_pascal_quant": "dm05_quant_u8_os16"}
+DTYPES = {1: ("f", 4), 2: ("B", 1), 3: ("i", 4)}
 
 # model file (under models/), input size (MODEL_NOTES / PROVENANCE), golden run id or None
 MODELS = [
@@ -78,7 +85,7 @@ def read_bdw(data, tag):
     magic, version, hsize, fsize, moff = struct.unpack_from("<8sIIQQ", data, 0)
     msize, count, doff, daoff, dcrc, hcrc = struct.unpack_from("<IIQQII", data, 32)
     check(magic == b"BDWEIGHT", "%s magic %r" % (tag, magic))
-    check(version == 1 and hsize == 64 and moff == 64, "%s version/header_size/meta_offset" % tag)
+    check(version == 2 and hsize == 64 and moff == 64, "%s version/header_size/meta_offset" % tag)
     check(fsize == len(data), "%s file_size %d vs %d" % (tag, fsize, len(data)))
     check(crc32c(data[:60]) == hcrc, "%s header crc" % tag)
     check(1 <= count <= 4096, "%s tensor_count %d" % (tag, count))
@@ -106,15 +113,16 @@ def read_bdw(data, tag):
         dtype, ndim = struct.unpack_from("<II", e, 80)
         shape4 = struct.unpack_from("<4I", e, 88)
         off, nbytes, crc, res = struct.unpack_from("<QQII", e, 104)
-        check(dtype == 1 and 1 <= ndim <= 4, "%s %s dtype %d ndim %d" % (tag, name, dtype, ndim))
+        check(dtype in DTYPES and 1 <= ndim <= 4, "%s %s dtype %d ndim %d" % (tag, name, dtype, ndim))
+        code, esize = DTYPES.get(dtype, ("f", 4))
         shape = shape4[:ndim]
         check(all(d > 0 for d in shape) and all(d == 0 for d in shape4[ndim:]), "%s %s shape %s" % (tag, name, shape4))
-        check(nbytes == math.prod(shape) * 4, "%s %s nbytes" % (tag, name))
+        check(nbytes == math.prod(shape) * esize, "%s %s nbytes" % (tag, name))
         check(off % 64 == 0 and off >= daoff and off + nbytes <= fsize, "%s %s offset %d" % (tag, name, off))
         check(res == 0, "%s %s reserved" % (tag, name))
         check(crc32c(data[off:off + nbytes]) == crc, "%s %s data crc" % (tag, name))
         check(name not in tensors, "%s duplicate %s" % (tag, name))
-        tensors[name] = (shape, struct.unpack_from("<%df" % (nbytes // 4), data, off))
+        tensors[name] = (shape, struct.unpack_from("<%d%s" % (nbytes // esize, code), data, off))
         spans.append((off, off + nbytes))
     spans.sort()
     check(all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), "%s tensors overlap" % tag)
@@ -132,6 +140,8 @@ def chain(tensors, tag):
                        for p in (("expand",) if i else ()) + ("depthwise", "project")]
     want += ["image_pooling", "aspp0", "concat_projection", "logits"]
     names = [w + s for w in want for s in (".weight", ".bias")]
+    if any(n.endswith(".qweight") for n in tensors):
+        names += [w + s for w in want for s in (".qweight", ".qbias")]
     check(sorted(names) == sorted(tensors), "%s tensor names %s" % (tag, sorted(set(tensors) ^ set(names))))
     if sorted(names) != sorted(tensors):
         return None
@@ -210,6 +220,99 @@ def forward_corner(tensors, inp, size):
     return [stem[0, 0, c] for c in range(8)], dwo[:8], proj[:8], exp[:8]
 
 
+# ------------------------------------------------------------------ the integer network --
+
+def f32(x):
+    return struct.unpack("<f", struct.pack("<f", x))[0]
+
+
+def tsv_layer(name):
+    """Canonical quant key of a golden_int8 layers.tsv tensor name, or None."""
+    n = name.split(":", 1)[-1]
+    m = re.search(r"expanded_conv(?:_(\d+))?/(expand|depthwise|project|add)", n)
+    if m:
+        return "block%d.%s" % (int(m.group(1) or 0), m.group(2))
+    for pre, key in (("MobilenetV2/Conv/", "stem"), ("MobilenetV2/MobilenetV2/input", "input"),
+                     ("AvgPool", "pool"), ("aspp0/", "aspp0"), ("image_pooling/", "image_pooling"),
+                     ("concat_projection/", "concat_projection"), ("logits/semantic", "logits"),
+                     ("concat", "concat")):
+        if n.startswith(pre):
+            return key
+    return None
+
+
+def check_int8(meta, tensors, tag, run_dir):
+    layers = [w[:-len(".qweight")] for w in tensors if w.endswith(".qweight")]
+    check(len(layers) == 17 * 3 - 1 + 1 + 4, "%s: %d integer layers" % (tag, len(layers)))
+    outq = {}
+    for L in layers:
+        f = meta.get("quant." + L, "").split(",")
+        if not check(len(f) == 7 and f[6] in ("none", "relu", "relu6"), "%s quant.%s = %r" % (tag, L, f)):
+            continue
+        si, zi, sw, zw, so, zo = f32(float(f[0])), int(f[1]), f32(float(f[2])), int(f[3]), f32(float(f[4])), int(f[5])
+        check(all(v > 0 for v in (si, sw, so)) and all(0 <= z <= 255 for z in (zi, zw, zo)),
+              "%s quant.%s: scales positive, zero points 0..255" % (tag, L))
+        outq[L] = (so, zo)
+        (shape, q), (_, w) = tensors[L + ".qweight"], tensors[L + ".weight"]
+        check(tensors[L + ".qweight"][0] == tensors[L + ".weight"][0], "%s %s qweight shape" % (tag, L))
+        bad = sum(1 for a, b in zip(q, w) if f32(sw * (a - zw)) != b)    # sw parsed as float32
+        check(bad == 0, "%s %s: %d uint8 weights do not dequantise to the float weight" % (tag, L, bad))
+        qb, fb = tensors[L + ".qbias"][1], tensors[L + ".bias"][1]
+        worst = max(abs(si * sw * a - b) / (abs(b) + 1e-30) for a, b in zip(qb, fb))
+        check(len(qb) == len(fb) and worst < 1e-6, "%s %s: int32 bias vs float bias, rel. error %g" % (tag, L, worst))
+    tsv = None
+    for stem in sorted(os.listdir(run_dir)) if os.path.isdir(run_dir) else []:
+        if os.path.isfile(os.path.join(run_dir, stem, "layers.tsv")):
+            tsv = os.path.join(run_dir, stem, "layers.tsv")
+            break
+    if not check(tsv is not None, "%s: golden_int8 layers.tsv under %s" % (tag, run_dir)):
+        return
+    seen = 0
+    for line in open(tsv).read().splitlines()[1:]:
+        c = line.split("\t")
+        key = tsv_layer(c[1])
+        if key is None or c[3] != "uint8":
+            continue
+        scale, zp = float(c[5]), int(c[6])
+        if key in ("input", "pool", "concat"):
+            v = meta.get("quant." + key, "").split(",")
+            got = (float(v[0]), int(v[1])) if len(v) == 2 else (None, None)
+        elif key.endswith(".add"):
+            v = meta.get("quant." + key, "").split(",")
+            got = (float(v[4]), int(v[5])) if len(v) == 7 else (None, None)
+        else:
+            got = outq.get(key, (None, None))
+        check(got[0] is not None and abs(got[0] - scale) <= 1e-6 * scale and got[1] == zp,
+              "%s %s: scale/zp %s, golden_int8 %s %d" % (tag, key, got, scale, zp))
+        seen += 1
+    check(seen == 1 + 55 + 10 + 1 + 1, "%s: %d golden_int8 tensors compared" % (tag, seen))
+    # the chain: each layer reads what its producer wrote
+    prev = meta.get("quant.input", ",").split(",")
+    prev = (f32(float(prev[0])), int(prev[1]))
+    for L in layers:
+        f = meta["quant." + L].split(",")
+        if L in ("image_pooling",):
+            want = tuple(meta["quant.pool"].split(","))
+            want = (f32(float(want[0])), int(want[1]))
+        elif L == "concat_projection":
+            want = tuple(meta["quant.concat"].split(","))
+            want = (f32(float(want[0])), int(want[1]))
+        elif L == "aspp0":
+            want = backbone
+        else:
+            want = prev
+        check((f32(float(f[0])), int(f[1])) == want, "%s %s reads %s, its producer wrote %s" % (tag, L, f[:2], want))
+        prev = outq[L]
+        b = L.split(".")[0]
+        if L.endswith(".project") and "quant.%s.add" % b in meta:
+            a = meta["quant.%s.add" % b].split(",")
+            prev = (f32(float(a[4])), int(a[5]))
+        if L == "block16.project":
+            backbone = prev
+            pool = meta["quant.pool"].split(",")
+            check((f32(float(pool[0])), int(pool[1])) == prev, "%s pool keeps block 16's quantisation" % tag)
+
+
 LAYERS = [("MobilenetV2/Conv/Relu6",), ("expanded_conv/depthwise/Relu6",),
           ("expanded_conv/project/BatchNorm/FusedBatchNorm", "expanded_conv/project/add_fold"),
           ("expanded_conv_1/expand/Relu6",)]
@@ -268,6 +371,13 @@ try:
             for n, (shape, vals) in tensors.items():
                 if n.endswith(".weight"):
                     check(len(set(vals)) <= 256, "%s %s: %d distinct values" % (tag, n, len(set(vals))))
+        uint8 = meta.get("source_format") == "tflite-uint8"
+        check(meta.get("precisions") == ("f32,int8" if uint8 else "f32"),
+              "%s precisions %s" % (tag, meta.get("precisions")))
+        if uint8:
+            check_int8(meta, tensors, tag, os.path.join(GOLDEN_INT8, INT8_RUNS[tag]))
+        else:
+            check(not [k for k in meta if k.startswith("quant.")], "%s: a float source has no quant.* keys" % tag)
         if run and inp is not None:
             got = forward_corner(tensors, inp, 513)
             for layer, suffixes, g in zip(("stem", "block0.depthwise", "block0.project", "block1.expand"), LAYERS, got):

@@ -57,7 +57,8 @@ run() {
 
 mkdir -p build
 if ! make -s -j2 CROSS="$CROSS" BUILD="$OUT" EXTRA_LDFLAGS=-static \
-        "$OUT/tests/test_kernels" "$OUT/tests/test_golden" >"$OUT.log" 2>&1; then
+        "$OUT/tests/test_kernels" "$OUT/tests/test_golden" "$OUT/tests/test_qu8_kernels" \
+        "$OUT/tests/test_golden_int8" >"$OUT.log" 2>&1; then
     tail -n 20 "$OUT.log"
     echo "test_neon: the aarch64 cross build failed (log: $OUT.log)"
     failed=$((failed + 1))
@@ -75,7 +76,28 @@ else
     failed=$((failed + 1))
 fi
 
+# int8: both NEON tables against the scalar references, with the dot product (-cpu max)
+# and without it (Cortex-A72, ARMv8.0: the dispatch must not pick the udot table there)
+echo "test_neon: int8 kernels under qemu-aarch64 (-cpu max, then cortex-a72)"
+run test_qu8_kernels sh tests/emu/qemu_run.sh "$OUT/tests/test_qu8_kernels"
+grep -q "^  neondot: pwconv [1-9][0-9]* cases, 0 differ" "$log" && grep -q "^  neon: pwconv" "$log" &&
+    passed=$((passed + 1)) || { echo "test_neon: the int8 test did not run both NEON tables"; failed=$((failed + 1)); }
+run test_qu8_kernels sh tests/emu/qemu_run.sh --cpu cortex-a72 "$OUT/tests/test_qu8_kernels"
+grep -q "^  neondot: not supported" "$log" && passed=$((passed + 1)) ||
+    { echo "test_neon: the udot table was offered on a CPU without the dot product"; failed=$((failed + 1)); }
+
 model=weights/deeplabv3_mnv2_dm05_pascal_quant.bdw
+if [ -f "$model" ] && [ -d "$SHARED/golden_int8/dm05_quant_u8_os16/small_rose_70x46" ]; then
+    for isa in neon neondot; do
+        echo "test_neon: int8 golden bit for bit ($isa, small_rose_70x46, both models) under qemu-aarch64"
+        run test_golden_int8 SHARED="$SHARED" BACKDROP_ISA_INT8=$isa \
+            BACKDROP_GOLDEN_IMAGES=small_rose_70x46 OMP_NUM_THREADS=2 \
+            sh tests/emu/qemu_run.sh "$OUT/tests/test_golden_int8"
+    done
+else
+    skip "the int8 end-to-end run: $model or golden_int8 missing"
+fi
+
 if [ -f "$model" ] && [ -d "$SHARED/golden/dm05_quant_os16/small_rose_70x46" ]; then
     echo "test_neon: golden end-to-end (dm05_quant_os16, small_rose_70x46) under qemu-aarch64"
     run test_golden SHARED="$SHARED" BACKDROP_ISA=neon BACKDROP_GOLDEN_MODELS=dm05_quant_os16 \

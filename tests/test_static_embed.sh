@@ -14,7 +14,7 @@ set -u
 passed=0; failed=0; skipped=0
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-skip() { skipped=$((skipped + 1)); echo "skip: $*"; }
+skip() { skipped=$((skipped + 1)); echo "skipped: test_static_embed: $*"; }
 done_() {
     extra=""; [ "$skipped" -gt 0 ] && extra=", $skipped skipped"
     echo "test_static_embed: $passed passed, $failed failed$extra"; [ "$failed" -eq 0 ]; exit $?

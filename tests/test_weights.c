@@ -29,6 +29,7 @@
 #include "check.h"
 #include "io/crc32c.h"
 #include "engine/model.h"
+#include "engine/qmodel.h"
 #include "synth_model.h"
 
 static char tmpdir[256];
@@ -356,7 +357,7 @@ static void test_bad_models(void)
     synth_wr32(b + 8, 7);
     synth_reseal(b, size, 0);
     synth_write_bytes(path, b, size);
-    CHECK_REJECTS(path, "unsupported version 7 (this build reads version 1)");
+    CHECK_REJECTS(path, "unsupported version 7 (this build reads versions 1 to 2;");
     free(b);
 
     b = synth_layout_bytes(orig, &size);
@@ -606,6 +607,8 @@ static int corruption_matrix(const char *label, const uint8_t *orig, size_t size
             size_t off = (size_t)hfields[k].off, w = (size_t)hfields[k].width;
             if (!memcmp(orig + off, bytes, w))
                 continue;   /* that is the right value */
+            if (off == 8 && values[v] == 1 && synth_rd32(orig + 8) == 2)
+                continue;   /* version 1 of a float32-only file is a valid version 1 file */
             edit_case(&hostile, fd, path, orig, work, size, off, bytes, w, 1, 1, "header");
         }
         for (size_t e = 0; e < 3; e++)
@@ -730,6 +733,140 @@ static void test_real_files(void)
     free(b);
 }
 
+/* ------------------------------------------------------------------ the int8 network --- */
+
+/* Replaces the first `from` in the metadata of b by `to` (the same length), then reseals. */
+static int edit_meta(uint8_t *b, size_t size, const char *from, const char *to)
+{
+    size_t msize = synth_rd32(b + 32), n = strlen(from);
+    for (size_t i = 64; i + n <= 64 + msize; i++)
+        if (!memcmp(b + i, from, n)) {
+            memcpy(b + i, to, n);
+            synth_reseal(b, size, 0);
+            return 1;
+        }
+    return 0;
+}
+
+/* The directory entry of tensor name in b, or NULL. */
+static uint8_t *entry_of(uint8_t *b, const char *name)
+{
+    uint64_t dir = rd64(b + 40);
+    uint32_t count = synth_rd32(b + 36);
+    for (uint32_t i = 0; i < count; i++)
+        if (!strcmp((const char *)b + dir + 128 * (uint64_t)i, name))
+            return b + dir + 128 * (uint64_t)i;
+    return NULL;
+}
+
+static void test_int8_files(void)
+{
+    const char *qpath = "weights/deeplabv3_mnv2_dm05_pascal_quant.bdw";
+    const char *fpath = "weights/deeplabv3_mnv2_dm05_pascal.bdw";
+    struct stat st;
+    if (stat(qpath, &st) != 0 || stat(fpath, &st) != 0) {
+        printf("note: %s or %s is missing (run `make weights`): the int8 checks were skipped\n",
+               qpath, fpath);
+        return;
+    }
+    char err[600] = "", path[300];
+    bd_model *m = bd_model_load(fpath, err, sizeof err);
+    CHECK(m && !m->q, "%s (a float source) loads without an int8 network: %s", fpath, err);
+    bd_model_free(m);
+    m = bd_model_load(qpath, err, sizeof err);
+    CHECK(m && m->q, "%s loads with its int8 network: %s", qpath, err);
+    if (m && m->q) {
+        const bd_qmodel *q = m->q;
+        CHECK(q->input.scale == 0.0078125f && q->input.zp == 128, "input quantisation %g %d",
+              q->input.scale, q->input.zp);
+        CHECK(q->stem.in.scale == q->input.scale && q->stem.act == 2 && q->stem.out.zp == 0,
+              "stem reads the input, relu6, zero point 0");
+        /* relu6 at scale 6/255: the range is the whole 0..255 */
+        CHECK(q->stem.conv.rq.lo == 0 && q->stem.conv.rq.hi == 255, "stem range %d..%d",
+              q->stem.conv.rq.lo, q->stem.conv.rq.hi);
+        int adds = 0;
+        for (int i = 0; i < MNV2_BLOCKS; i++)
+            adds += q->blocks[i].has_add;
+        CHECK(adds == 10, "%d residual adds, MobileNetV2 has 10", adds);
+        CHECK(q->logits.act == 0 && q->concat_projection.in.scale == q->concat.scale,
+              "head chain");
+        const bdw_tensor *t = bd_weights_find(m->file, "block5.project.qweight");
+        CHECK(t && t->dtype == BDW_DTYPE_U8 && t->data == NULL && t->raw != NULL &&
+              t->count == (size_t)m->blocks[5].project.cin * m->blocks[5].project.cout,
+              "uint8 tensors: raw bytes, no float pointer, count in elements");
+    }
+    bd_model_free(m);
+
+    /* what a damaged int8 part gives: one line naming the problem, nothing loaded */
+    size_t size;
+    uint8_t *orig = read_all(qpath, &size), *b = orig ? malloc(size) : NULL;
+    CHECK(b != NULL, "read %s", qpath);
+    if (!b) {
+        free(orig);
+        return;
+    }
+    tmp_path(path, sizeof path, "int8.bdw");
+    static const struct { const char *from, *to, *want; } meta_cases[] = {
+        {"precisions=f32,int8", "precisions=f32;int8", "precisions 'f32;int8'"},
+        {"relu6\nquant.block0.project", "relu7\nquant.block0.project",
+         "activation 'relu7' (none, relu or relu6)"},
+        {"quant.input=0.0078125,128", "quant.input=0.0078125,129",
+         "metadata 'quant.stem': the layer reads scale 0.0078125 zero point 128, but its input "
+         "has scale 0.0078125 zero point 129"},
+        {"quant.input=0.0078125,128", "quant.input=0.0078125,328", "zero point '328' is not 0..255"},
+        {"quant.input=0.0078125,128", "quant.input=-.0078125,128", "scale '-.0078125' is not"},
+        {"quant.pool=", "quant.poul=", "metadata has no 'quant.pool' (needed to run as int8)"},
+    };
+    for (size_t i = 0; i < sizeof meta_cases / sizeof meta_cases[0]; i++) {
+        memcpy(b, orig, size);
+        int found = edit_meta(b, size, meta_cases[i].from, meta_cases[i].to);
+        CHECK(found, "the file's metadata has '%s'", meta_cases[i].from);
+        if (found) {
+            synth_write_bytes(path, b, size);
+            CHECK_REJECTS(path, meta_cases[i].want);
+        }
+    }
+    /* a uint8 tensor where a float one belongs, an int32 bias relabelled uint8 */
+    memcpy(b, orig, size);
+    uint8_t *e = entry_of(b, "block2.expand.qbias");
+    CHECK(e != NULL, "block2.expand.qbias in the directory");
+    if (e) {
+        synth_wr32(e + 80, BDW_DTYPE_U8);
+        synth_reseal(b, size, 0);
+        synth_write_bytes(path, b, size);
+        CHECK_REJECTS(path, "tensor 'block2.expand.qbias': 288 bytes, but its shape needs 72");
+    }
+    memcpy(b, orig, size);
+    e = entry_of(b, "block2.expand.qweight");
+    uint8_t *f = entry_of(b, "block2.expand.weight");
+    if (e && f) {     /* swap the two names: the float layer finds uint8 bytes */
+        char tmp[80];
+        memcpy(tmp, e, 80);
+        memcpy(e, f, 80);
+        memcpy(f, tmp, 80);
+        synth_reseal(b, size, 0);
+        synth_write_bytes(path, b, size);
+        CHECK_REJECTS(path, "tensor 'block2.expand.weight' is not float32");
+    }
+    memcpy(b, orig, size);
+    synth_wr32(b + 8, 1);
+    synth_reseal(b, size, 0);
+    synth_write_bytes(path, b, size);
+    CHECK_REJECTS(path, "unsupported dtype 2 (version 1 files hold only 1 = float32)");
+    memcpy(b, orig, size);
+    e = entry_of(b, "logits.qweight");
+    if (e) {
+        synth_wr32(e + 80, 9);
+        synth_reseal(b, size, 0);
+        synth_write_bytes(path, b, size);
+        CHECK_REJECTS(path, "tensor 'logits.qweight' has unsupported dtype 9 (1 = float32, "
+                            "2 = uint8, 3 = int32)");
+    }
+    unlink(path);
+    free(b);
+    free(orig);
+}
+
 int main(void)
 {
     /* thousands of small files: tmpfs if there is one (on ext4, rewriting a truncated file
@@ -751,9 +888,10 @@ int main(void)
     test_bad_models();
     test_synthetic_matrix();
     test_real_files();
+    test_int8_files();
 
     char path[300];
-    const char *left[] = {"tiny.bdw", "foreign.bdw", "bad.bdw", "layout.bdw"};
+    const char *left[] = {"tiny.bdw", "foreign.bdw", "bad.bdw", "layout.bdw", "int8.bdw"};
     for (size_t i = 0; i < sizeof left / sizeof left[0]; i++) {
         tmp_path(path, sizeof path, left[i]);
         unlink(path);

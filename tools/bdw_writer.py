@@ -1,4 +1,5 @@
-"""bdw_writer.py — write (and read back) backdrop weights files, format version 1.
+"""bdw_writer.py — write (and read back) backdrop weights files, format version 2 (version 1,
+the float32-only format, is still read).
 The layout is specified in weights/README.md; in short:
 
   0      header, 64 bytes: magic "BDWEIGHT", version, header_size, file_size, meta_offset,
@@ -17,11 +18,16 @@ from crc32c import crc32c
 from tensors import Tensor, from_le_bytes, product, to_le_bytes
 
 MAGIC = b"BDWEIGHT"
-VERSION = 1
+VERSION = 2
+READS = (1, 2)
 HEADER_SIZE = 64
 ENTRY_SIZE = 128
 NAME_SIZE = 80
 DTYPE_F32 = 1
+# dtype code -> (name, bytes per element); version 1 knows only float32
+DTYPES = {1: ("float32", 4), 2: ("uint8", 1), 3: ("int32", 4)}
+DTYPE_CODE = {name: code for code, (name, _) in DTYPES.items()}
+ARRAY_CODES = {"float32": "f", "uint8": "B", "int32": "i"}
 MAX_TENSORS = 4096
 HEADER_FMT = "<8sIIQQIIQQII"        # 64 bytes
 ENTRY_FMT = "<80sII4IQQII"          # 128 bytes
@@ -37,7 +43,8 @@ def _align(n, a):
 
 
 def encode(metadata, tensors):
-    """metadata: [(key, value)]; tensors: [Tensor float32] in file order. Returns the bytes."""
+    """metadata: [(key, value)]; tensors: [Tensor float32, uint8 or int32] in file order.
+    Returns the bytes."""
     meta = "".join("%s=%s\n" % (k, v) for k, v in metadata).encode("utf-8")
     for k, v in metadata:
         if "=" in k or "\n" in k or "\n" in str(v) or not k:
@@ -58,16 +65,18 @@ def encode(metadata, tensors):
         if t.name in seen:
             raise BdwError("duplicate tensor name %s" % t.name)
         seen.add(t.name)
-        if t.dtype != "float32" or t.data.typecode != "f":
-            raise BdwError("tensor %s: only float32 can be written" % t.name)
+        if t.dtype not in DTYPE_CODE or t.data.typecode != ARRAY_CODES[t.dtype]:
+            raise BdwError("tensor %s: dtype %s cannot be written (float32, uint8, int32)"
+                           % (t.name, t.dtype))
         if not 1 <= len(t.shape) <= 4:
             raise BdwError("tensor %s: rank %d, the format holds 1..4" % (t.name, len(t.shape)))
+        code = DTYPE_CODE[t.dtype]
         raw = to_le_bytes(t.data)
-        if len(raw) != product(t.shape) * 4:
+        if len(raw) != product(t.shape) * DTYPES[code][1]:
             raise BdwError("tensor %s: %d bytes for shape %s" % (t.name, len(raw), list(t.shape)))
         pos = _align(pos, 64)
         shape4 = list(t.shape) + [0] * (4 - len(t.shape))
-        entries.append(struct.pack(ENTRY_FMT, name, DTYPE_F32, len(t.shape), *shape4,
+        entries.append(struct.pack(ENTRY_FMT, name, code, len(t.shape), *shape4,
                                    pos, len(raw), crc32c(raw), 0))
         blobs.append((pos, raw))
         pos += len(raw)
@@ -118,8 +127,8 @@ def read(data, fname="weights"):
         bad("not a backdrop weights file (bad magic)")
     if crc32c(data[:60]) != hcrc:
         bad("header checksum mismatch")
-    if version != VERSION:
-        bad("version %d, this reader knows %d" % (version, VERSION))
+    if version not in READS:
+        bad("version %d, this reader knows %s" % (version, " and ".join(map(str, READS))))
     if hsize != HEADER_SIZE or moff != HEADER_SIZE:
         bad("bad header or metadata offset")
     if fsize != len(data):
@@ -149,19 +158,20 @@ def read(data, fname="weights"):
         (name, dtype, ndim, s0, s1, s2, s3, off, nbytes, crc,
          _res) = struct.unpack_from(ENTRY_FMT, directory, i * ENTRY_SIZE)
         nm = name.split(b"\0", 1)[0].decode("ascii", "replace")
-        if dtype != DTYPE_F32:
+        if dtype not in DTYPES or (version == 1 and dtype != DTYPE_F32):
             bad("tensor %s: dtype %d" % (nm, dtype))
         if not 1 <= ndim <= 4:
             bad("tensor %s: ndim %d" % (nm, ndim))
         shape = (s0, s1, s2, s3)[:ndim]
-        if nbytes != product(shape) * 4:
+        dname, esize = DTYPES[dtype]
+        if nbytes != product(shape) * esize:
             bad("tensor %s: nbytes %d does not match shape %s" % (nm, nbytes, list(shape)))
         if off % 64 or off < daoff or off + nbytes > fsize:
             bad("tensor %s: bad offset %d" % (nm, off))
         raw = data[off:off + nbytes]
         if crc32c(raw) != crc:
             bad("tensor %s: checksum mismatch" % nm)
-        tensors.append(Tensor(nm, "float32", shape, from_le_bytes("float32", raw)))
+        tensors.append(Tensor(nm, dname, shape, from_le_bytes(dname, raw)))
     return md, tensors
 
 

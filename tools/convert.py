@@ -13,6 +13,9 @@ SOURCE is any of (the format is recognised from the file itself):
 The weights are mapped to the canonical names of weights/README.md, batch norm is folded
 (float64, stored as float32), quantised weights are dequantised exactly (scale x (q - zp)),
 and the network is checked to be complete and consistent before anything is written.
+A uint8 TFLite file also keeps its integer network (tflite_quant.py): the uint8 weights,
+int32 biases and every tensor's scale / zero point, so the file runs as int8 or as fp32
+(metadata precisions=f32,int8). Float sources give fp32-only files.
 
 Options:
   -o OUT              the .bdw to write (written to a temporary file, then renamed)
@@ -46,7 +49,7 @@ import tf_checkpoint                       # noqa: E402
 import tf_graphdef                         # noqa: E402
 import tflite_reader                       # noqa: E402
 
-CONVERTER = "backdrop-convert 1"
+CONVERTER = "backdrop-convert 2"
 NORM_SCALE = "0.007843138"       # float32(2/255)
 NORM_OFFSET = "-1"
 DEFAULT_OUTPUT_STRIDE = 16
@@ -166,6 +169,9 @@ def load_tflite(path, args):
         "input_size": facts["input_size"],
         "bn_epsilon": "folded-in-source",
     }
+    for k in ("quant_meta", "quant_tensors", "note"):
+        if k in facts:
+            info[k] = facts[k]
     return tensors, info
 
 
@@ -235,18 +241,24 @@ def convert(source, out, args):
         ("norm_offset", NORM_OFFSET),
         ("bn_epsilon", info["bn_epsilon"]),
         ("converter", CONVERTER),
+        ("precisions", "f32,int8" if "quant_meta" in info else "f32"),
     ]
     ordered = [tensors[n] for n in mm.canonical_names()]
+    if "quant_meta" in info:
+        metadata += info["quant_meta"]
+        qt = info["quant_tensors"]
+        ordered += [qt[n + s] for n, _ in mm.canonical_layers() for s in (".qweight", ".qbias")]
     blob = bdw_writer.encode(metadata, ordered)
     bdw_writer.write_atomic(out, blob)
     if "note" in info:
         print("convert: note: " + info["note"], file=sys.stderr)
     if not args.quiet:
-        params = sum(len(t.data) for t in ordered)
+        params = sum(len(t.data) for t in ordered if t.dtype == "float32")
         print("%s: %d tensors, %.2f M parameters, depth %g, %d classes, OS%d, input %d, "
-              "%d bytes (from %s, %s) in %.1f s"
+              "%s, %d bytes (from %s, %s) in %.1f s"
               % (out, len(ordered), params / 1e6, net["depth_multiplier"], k,
-                 info["output_stride"], info["input_size"], len(blob), info["source_file"],
+                 info["output_stride"], info["input_size"],
+                 "int8+f32" if "quant_meta" in info else "f32", len(blob), info["source_file"],
                  info["source_format"], time.time() - t0))
     return 0
 
@@ -264,9 +276,9 @@ def dump(path):
     for t in tensors:
         d = t.data
         total += len(d)
-        print("  %-30s %-16s min %-11.4g max %-11.4g mean %.4g"
-              % (t.name, "x".join(map(str, t.shape)), min(d), max(d), sum(d) / len(d)))
-    print("  %d parameters" % total)
+        print("  %-30s %-7s %-16s min %-11.4g max %-11.4g mean %.4g"
+              % (t.name, t.dtype, "x".join(map(str, t.shape)), min(d), max(d), sum(d) / len(d)))
+    print("  %d values" % total)
     return 0
 
 

@@ -36,8 +36,10 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
     need_cmd man-db man
     need_cmd groff-base groff
     need_cmd file file
-    # tests/test_bad_inputs.sh: progressive JPEGs, losslessly from a baseline one
+    # tests/test_bad_inputs.sh: progressive JPEGs, losslessly from a baseline one (jpegtran);
+    # tests/test_voc_int8.c decodes the VOC photos as the int8 reference did (djpeg)
     need_cmd libjpeg-turbo-progs jpegtran
+    need_cmd libjpeg-turbo-progs djpeg
     # tests/bochs_run.sh: bochs-term only stands for the GUI plugin bochs depends on,
     # so that apt does not pull in bochs-wx and GTK (the runner uses the rfb display)
     need_cmd bochs bochs

@@ -30,6 +30,7 @@ import re
 import struct
 
 import flatbuffers_lite as fb
+import tflite_quant
 from mnv2_mapping import MappingError, canonical_layers, tf_scope
 from tensors import Tensor, from_le_bytes, permute, product
 
@@ -204,6 +205,24 @@ def _named_scope(name):
     return m.group(1) if m else None
 
 
+def _layout_for(model, assign, fname):
+    def layout(name, kind, shape, w):
+        """TFLite weight layout -> canonical (weights/README.md), for any element type."""
+        tname = model.name(assign[name].inputs[1])
+        if kind == "depthwise":
+            if shape[0] != 1:
+                raise MappingError("%s: %s weights (tensor %s) have shape %s, expected [1,3,3,C]"
+                                   % (fname, name, tname, list(shape)))
+            return w, shape[1:]                                # 1HWC -> HWC
+        if kind == "stem":
+            return permute(w, shape, (1, 2, 3, 0))             # OHWI -> HWIO
+        if shape[1:3] != (1, 1):
+            raise MappingError("%s: %s weights (tensor %s) have shape %s, expected [O,1,1,I]"
+                               % (fname, name, tname, list(shape)))
+        return permute(w, (shape[0], shape[3]), (1, 0))       # O11I -> IO
+    return layout
+
+
 def read_tflite(data, fname="model.tflite"):
     """-> (canonical tensor dict, info) with info keys source_format, input_size,
     output_stride, dilations (per depthwise, for the report)."""
@@ -271,6 +290,7 @@ def read_tflite(data, fname="model.tflite"):
         raise MappingError("%s: the head concatenation does not join image_pooling and aspp0" % fname)
 
     # weights -> canonical layouts
+    layout = _layout_for(model, assign, fname)
     out = {}
     wtypes = set()
     for name, kind in layers:
@@ -288,18 +308,7 @@ def read_tflite(data, fname="model.tflite"):
         if len(shape) != 4:
             raise MappingError("%s: %s weights (tensor %s) have shape %s, expected rank 4"
                                % (fname, name, model.name(wi), list(shape)))
-        if kind == "depthwise":
-            if shape[0] != 1:
-                raise MappingError("%s: %s weights (tensor %s) have shape %s, expected [1,3,3,C]"
-                                   % (fname, name, model.name(wi), list(shape)))
-            cshape = shape[1:]                                 # 1HWC -> HWC
-        elif kind == "stem":
-            w, cshape = permute(w, shape, (1, 2, 3, 0))        # OHWI -> HWIO
-        else:
-            if shape[1:3] != (1, 1):
-                raise MappingError("%s: %s weights (tensor %s) have shape %s, expected [O,1,1,I]"
-                                   % (fname, name, model.name(wi), list(shape)))
-            w, cshape = permute(w, (shape[0], shape[3]), (1, 0))   # O11I -> IO
+        w, cshape = layout(name, kind, shape, w)
         if name == "concat_projection" and order[0] == "aspp0":
             # the file concatenates [aspp0, image_pooling]: move image_pooling's rows first
             a0 = model.shape(assign["aspp0"].outputs[0])[-1]
@@ -332,4 +341,10 @@ def read_tflite(data, fname="model.tflite"):
     wtype = "float32" if wtypes <= {"float32"} else "/".join(sorted(wtypes))
     info = {"source_format": "tflite-" + wtype, "input_size": ishape[1],
             "output_stride": stride, "dilations": dilations}
+    if wtype == "uint8":
+        qmeta, qt = tflite_quant.extract(model, assign, layers, order[0] == "aspp0", layout)
+        if qmeta is None:
+            info["note"] = "not converted for the int8 engine (fp32 only): " + qt
+        else:
+            info["quant_meta"], info["quant_tensors"] = qmeta, qt
     return out, info

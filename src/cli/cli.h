@@ -8,6 +8,8 @@
 #define BD_EXIT_FAIL 1
 #define BD_EXIT_USAGE 2
 
+#include "engine/segmenter.h"
+
 /* Room for one error line: paths can be long (a directory may be deeper than 4096 bytes,
  * reached by relative names), and the reason comes after them. */
 #define CLI_ERRLEN 16384
@@ -39,6 +41,13 @@ int cli_same_file(const char *a, const char *b);
  * BD_EXIT_FAIL otherwise) with a message that starts with out. NULL reads are skipped. */
 int cli_check_output(const char *out, const char *const *reads, const char *const *what,
                      int nreads, char *msg, size_t msglen);
+
+/* --precision int8|f32 -> BD_PRECISION_INT8 / BD_PRECISION_F32 (engine/segmenter.h);
+ * -1 for anything else (precision.c). */
+int cli_parse_precision(const char *s, int *precision);
+#define CLI_PRECISION_HELP \
+    "  --precision P      f32 (default) or int8: the uint8 network as TFLite's reference\n" \
+    "                     integer kernels compute it (files from uint8 models; see info)\n"
 
 int cli_info(int argc, char **argv);
 int cli_bench(int argc, char **argv);

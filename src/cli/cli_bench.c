@@ -26,6 +26,7 @@
 #include "kernels.h"
 #include "engine/model.h"
 #include "engine/network.h"
+#include "engine/qnetwork.h"
 #include "io/clock.h"
 
 #define MAX_RUNS 10000
@@ -35,7 +36,7 @@ static void usage(FILE *to)
 {
     fprintf(to,
         "usage: backdrop bench [--model F] [--os 8|16] [--threads N] [--runs N] [--warmup N]\n"
-        "                      [--size N] [--per-run] [--layers]\n"
+        "                      [--size N] [--per-run] [--layers] [--precision int8|f32]\n"
         "  Time the network (normalised input -> logits) on a synthetic image.\n"
         "  --model F    weights file (default $BACKDROP_MODEL, else %s)\n"
         "  --os N       output stride 8 or 16 (default: the model's own)\n"
@@ -43,7 +44,9 @@ static void usage(FILE *to)
         "  --runs N     timed runs (default 10), after --warmup N untimed ones (default 2)\n"
         "  --size N     square input size (default: the model's, usually 513)\n"
         "  --per-run    print every run's time\n"
-        "  --layers     one more run, timed layer by layer (ms, GFLOP/s per layer)\n"
+        "  --layers     one more run, timed layer by layer (ms, GFLOP/s per layer; f32)\n"
+        "  --precision P  f32 (default) or int8 (files from uint8 models; the same MACs;\n"
+        "               $BACKDROP_ISA_INT8=scalar|avx2|avx512vnni|neon|neondot forces a table)\n"
         "  $BACKDROP_ISA=scalar|avx2|avx512|neon forces a kernel table.\n"
         "  Last line: network median_ms=X min_ms=Y max_ms=Z gflops=G\n",
         cli_default_model(), omp_get_max_threads());
@@ -130,7 +133,7 @@ static void observe_layer(void *ctx, const char *name, const float *t, int h, in
 
 typedef struct {
     const char *model;
-    int os, threads, runs, warmup, size, per_run, layers;
+    int os, threads, runs, warmup, size, per_run, layers, precision;
 } bench_opts;
 
 static int parse_args(int argc, char **argv, bench_opts *o)
@@ -147,6 +150,12 @@ static int parse_args(int argc, char **argv, bench_opts *o)
             o->layers = 1;
         } else if (!strcmp(a, "--model") && i + 1 < argc) {
             o->model = argv[++i];
+        } else if (!strcmp(a, "--precision")) {
+            if (i + 1 >= argc || cli_parse_precision(argv[i + 1], &o->precision)) {
+                fprintf(stderr, "backdrop bench: --precision must be int8 or f32\n");
+                return -1;
+            }
+            i++;
         } else if (!strcmp(a, "--os")) target = &o->os;
         else if (!strcmp(a, "--threads")) target = &o->threads;
         else if (!strcmp(a, "--runs")) target = &o->runs;
@@ -180,6 +189,19 @@ static int parse_args(int argc, char **argv, bench_opts *o)
     return 0;
 }
 
+/* One timed run of whichever network exists (input copied in first, untimed); its ms. */
+static double run_once(bd_network *net, bd_qnetwork *qnet, const bd_kernels *k,
+                       const bd_qu8_kernels *qk, const float *input, size_t in_bytes)
+{
+    memcpy(qnet ? bd_qnetwork_input(qnet) : bd_network_input(net), input, in_bytes);
+    double t0 = bd_now_ms();
+    if (qnet)
+        bd_qnetwork_run(qnet, qk, NULL, NULL);
+    else
+        bd_network_run(net, k, NULL, NULL);
+    return bd_now_ms() - t0;
+}
+
 static void print_layers(const layer_log *L, double t_start, double flops_total)
 {
     printf("# per layer (one run, timed between layer ends; GFLOP/s = 2 x MACs / time)\n");
@@ -200,7 +222,7 @@ static void print_layers(const layer_log *L, double t_start, double flops_total)
 
 int cli_bench(int argc, char **argv)
 {
-    bench_opts o = {NULL, 0, 0, 10, 2, 0, 0, 0};
+    bench_opts o = {NULL, 0, 0, 10, 2, 0, 0, 0, 0};
     if (parse_args(argc, argv, &o))
         return BD_EXIT_USAGE;
     char err[512];
@@ -252,16 +274,35 @@ int cli_bench(int argc, char **argv)
         macs += L->rec[i].macs;
     double flops = 2.0 * macs;
 
-    printf("# backdrop bench: %s (depth %g, %d classes), input %dx%d, output stride %d\n",
-           o.model, m->depth_multiplier, m->num_classes, size, size, os);
-    printf("# isa=%s threads=%d layers=%d macs=%.4g gflop=%.4g warmup=%d runs=%d\n", k->isa,
+    /* int8: the same layers (the MAC count above holds), run by the int8 engine */
+    bd_qnetwork *qnet = NULL;
+    const bd_qu8_kernels *qk = NULL;
+    if (o.precision == BD_PRECISION_INT8) {
+        bd_network_free(net);
+        net = NULL;
+        if (!(qk = bd_qu8_kernels_select(err, sizeof err)) ||
+            !(qnet = bd_qnetwork_new(m, size, size, os, err, sizeof err)) ||
+            bd_qnetwork_prepare(qnet, qk)) {
+            fprintf(stderr, "backdrop bench: %s\n", qnet ? "out of memory" : err);
+            bd_qnetwork_free(qnet);
+            free(input);
+            free(ms);
+            free(L);
+            bd_model_free(m);
+            free(model_path);
+            return BD_EXIT_FAIL;
+        }
+        o.layers = 0;
+    }
+    const char *isa = qnet ? qk->isa : k->isa;
+    printf("# backdrop bench: %s (depth %g, %d classes), input %dx%d, output stride %d, %s\n",
+           o.model, m->depth_multiplier, m->num_classes, size, size, os, qnet ? "int8" : "f32");
+    printf("# isa=%s threads=%d layers=%d macs=%.4g gflop=%.4g warmup=%d runs=%d\n", isa,
            threads, L->count, macs, flops * 1e-9, o.warmup, o.runs);
     fflush(stdout);
 
-    for (int i = 0; i < o.warmup; i++) {
-        memcpy(bd_network_input(net), input, in_bytes);
-        bd_network_run(net, k, NULL, NULL);
-    }
+    for (int i = 0; i < o.warmup; i++)
+        run_once(net, qnet, k, qk, input, in_bytes);
     if (o.layers) {                    /* a warm run, observed layer by layer */
         memset(L, 0, sizeof *L);
         L->m = m;
@@ -272,17 +313,15 @@ int cli_bench(int argc, char **argv)
     }
     int n = 0;
     for (; n < o.runs; n++) {
-        memcpy(bd_network_input(net), input, in_bytes);
-        double t0 = bd_now_ms();
-        bd_network_run(net, k, NULL, NULL);
-        ms[n] = bd_now_ms() - t0;
+        ms[n] = run_once(net, qnet, k, qk, input, in_bytes);
         if (o.per_run)
             printf("run %d ms=%.3f\n", n + 1, ms[n]);
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("isa=%s threads=%d arena_bytes=%zu peak_rss_kb=%ld\n", k->isa, threads,
-           bd_network_arena_bytes(net), ru.ru_maxrss);
+    printf("isa=%s precision=%s threads=%d arena_bytes=%zu peak_rss_kb=%ld\n", isa,
+           qnet ? "int8" : "f32", threads,
+           qnet ? bd_qnetwork_arena_bytes(qnet) : bd_network_arena_bytes(net), ru.ru_maxrss);
     if (n > 0) {
         qsort(ms, n, sizeof *ms, cmp_double);
         double median = n & 1 ? ms[n / 2] : 0.5 * (ms[n / 2 - 1] + ms[n / 2]);
@@ -293,6 +332,7 @@ int cli_bench(int argc, char **argv)
     free(ms);
     free(L);
     bd_network_free(net);
+    bd_qnetwork_free(qnet);
     bd_model_free(m);
     free(model_path);
     return n > 0 ? BD_EXIT_OK : BD_EXIT_FAIL;

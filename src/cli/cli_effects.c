@@ -37,7 +37,7 @@ typedef struct {
     const char *model;
     const char *classes;         /* "person" or "person,dog" */
     bd_matte_opts matte;
-    int os, threads, timing, quiet, quality;
+    int os, threads, timing, quiet, quality, precision;
     int load_flags;              /* --no-orient: BD_LOAD_NO_ORIENT */
     int side_by_side;            /* output = [photo | result] */
     int max_side;                /* > 0: shrink the output to at most this many pixels */
@@ -121,6 +121,7 @@ static void help(const fx_opts *o, FILE *to)
             "  --os 8|16        network output stride (default: the model's; 8 is finer and\n"
             "                   about 3x slower)\n"
             "  --threads N      threads (default: all cores)\n"
+            CLI_PRECISION_HELP
             "  --no-orient      keep a JPEG's stored pixels (default: turned upright by\n"
             "                   its EXIF orientation; backgrounds too)\n"
             "  --time           per-stage timings on stderr\n"
@@ -256,6 +257,10 @@ static int parse(int argc, char **argv, fx_opts *o)
             if (parse_num(argv[i], 1, 1024, &v) || v != floor(v))
                 return usage_error(o, "--threads must be an integer 1..1024, not '%s'", argv[i]);
             o->threads = (int)v;
+        } else if (!strcmp(a, "--precision")) {
+            NEXT();
+            if (cli_parse_precision(argv[i], &o->precision))
+                return usage_error(o, "--precision must be int8 or f32, not '%s'", argv[i]);
         } else if (!strcmp(a, "--time")) {
             o->timing = 1;
         } else if (!strcmp(a, "--video")) {
@@ -600,6 +605,7 @@ static int run_video(const fx_opts *o)
     if (rc < 0) {
         job.stream.seg.output_stride = o->os;
         job.stream.seg.threads = o->threads;
+        job.stream.seg.precision = (bd_precision)o->precision;
         job.stream.matte = o->matte;
         job.stream.smooth = o->smooth;
         job.stream.every = o->every;
@@ -697,6 +703,7 @@ static int run_effect(bd_fx_kind kind, int argc, char **argv)
     bd_segmenter_opts so = {0};
     so.output_stride = o.os;
     so.threads = o.threads;
+    so.precision = (bd_precision)o.precision;
     if (!(seg = bd_segmenter_new(m, &so, err, CLI_ERRLEN))) {
         fprintf(stderr, "backdrop %s: %s: %s\n", o.name, model_path, err);
         rc = BD_EXIT_FAIL;

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "engine/model.h"
 #include "engine/network.h"
+#include "engine/qmodel.h"
 
 
 static void usage(FILE *to)
@@ -47,6 +48,13 @@ static void print_meta(const bd_model *m)
            m->norm_offset < 0 ? '-' : '+', fabs(m->norm_offset));
     if (bd_weights_meta(f, "bn_epsilon", v, sizeof v))
         printf("batch-norm eps    %s\n", v);
+    if (m->q)
+        printf("precisions        int8 f32 (--precision int8|f32; the uint8 network as TFLite "
+               "computes it, or its exact float dequantisation)\n"
+               "int8 input        q = round(x / %.9g) + %d\n", m->q->input.scale,
+               (int)m->q->input.zp);
+    else
+        printf("precisions        f32 (a float model: no int8 network in this file)\n");
 }
 
 static void print_blocks(const bd_model *m)
@@ -72,11 +80,17 @@ static void print_blocks(const bd_model *m)
 static void print_tensors(const bd_model *m)
 {
     const bdw_file *f = m->file;
-    size_t params = 0;
-    for (int i = 0; i < f->tensor_count; i++)
-        params += f->tensors[i].count;
+    size_t params = 0, qparams = 0;
+    for (int i = 0; i < f->tensor_count; i++) {
+        if (f->tensors[i].dtype == BDW_DTYPE_F32)
+            params += f->tensors[i].count;
+        else
+            qparams += f->tensors[i].count;
+    }
     printf("\nparameters        %zu (%.2f MB float32) in %d tensors\n", params,
            (double)params * 4 / 1e6, f->tensor_count);
+    if (qparams)
+        printf("int8 parameters   %zu (uint8 weights, int32 biases) beside them\n", qparams);
     printf("%-28s %-16s %9s %11s %11s %11s\n", "tensor", "shape", "count", "min", "max",
            "mean |w|");
     for (int i = 0; i < f->tensor_count; i++) {
@@ -90,7 +104,9 @@ static void print_tensors(const bd_model *m)
         double sum_abs = 0;
         size_t bad = 0;
         for (size_t k = 0; k < t->count; k++) {
-            float x = t->data[k];
+            float x = t->dtype == BDW_DTYPE_F32 ? t->data[k]
+                    : t->dtype == BDW_DTYPE_U8 ? (float)((const uint8_t *)t->raw)[k]
+                                               : (float)((const int32_t *)t->raw)[k];
             if (!isfinite(x)) {
                 bad++;
                 continue;

@@ -19,7 +19,8 @@ static void usage(FILE *to)
 {
     fprintf(to,
         "usage: backdrop labels IN -o OUT.png [--model FILE] [--os 8|16] [--palette]\n"
-        "                       [--threads N] [--input-size N] [--no-orient] [--time]\n"
+        "                       [--threads N] [--input-size N] [--no-orient] [--precision int8|f32]\n"
+        "                       [--time]\n"
         "       (backdrop segment ... is the same command)\n"
         "\n"
         "Segments the photo IN (PNG, JPEG, BMP, TGA, ...) and writes the class of every pixel,\n"
@@ -32,6 +33,8 @@ static void usage(FILE *to)
         "  --no-orient        keep a JPEG's stored pixels (default: upright by its EXIF)\n"
         "  --threads N        CPU threads (default: all)\n"
         "  --input-size N     network input side, 17..4097 (default: the model's, 513)\n"
+        CLI_PRECISION_HELP
+        "                     (int8 labels end as the uint8 graph does: exactly TFLite's)\n"
         "  --time             print timings and the activation memory to stderr\n"
         "\n"
         "example: backdrop labels photo.jpg -o labels.png --palette\n",
@@ -57,6 +60,7 @@ int cli_labels(int argc, char **argv)
 {
     const char *in = NULL, *out = NULL, *model_given = NULL;
     int os = 0, threads = 0, input_size = 0, palette = 0, timing = 0, load_flags = 0;
+    int precision = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -95,6 +99,13 @@ int cli_labels(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--no-orient")) {
             load_flags |= BD_LOAD_NO_ORIENT;
+        } else if (!strcmp(a, "--precision")) {
+            if (cli_parse_precision(val, &precision)) {
+                fprintf(stderr, "backdrop labels: --precision must be int8 or f32, not '%s'\n",
+                        val ? val : "");
+                return BD_EXIT_USAGE;
+            }
+            i++;
         } else if (!strcmp(a, "--palette")) {
             palette = 1;
         } else if (!strcmp(a, "--time")) {
@@ -148,7 +159,8 @@ int cli_labels(int argc, char **argv)
         fprintf(stderr, "backdrop labels: %s\n", err);
         goto done;
     }
-    bd_segmenter_opts so = {.output_stride = os, .threads = threads, .input_size = input_size};
+    bd_segmenter_opts so = {.output_stride = os, .threads = threads, .input_size = input_size,
+                            .precision = (bd_precision)precision};
     if (!(seg = bd_segmenter_new(m, &so, err, sizeof err)) ||
         bd_segmenter_run(seg, img.data, img.w, img.h, err, sizeof err)) {
         fprintf(stderr, "backdrop labels: %s: %s\n", in, err);

@@ -78,8 +78,7 @@ const char *cli_default_model(void)
     const char *env = getenv("BACKDROP_MODEL");
     if (env && *env) return env;
     if (cli_embedded_name()) return "the weights embedded in this executable";
-    return BD_MODEL_NAME " from <exe dir>/weights, <exe dir>/../share/backdrop,\n"
-           "                   " BD_DATADIR " or ./weights";
+    return BD_MODEL_NAME " next to the executable or installed: see backdrop(1)";
 }
 
 char *cli_model_path(const char *given, char *err, size_t errlen)

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "engine/model.h"
+#include "engine/qmodel.h"
 
 #define ANY (-1)   /* a dimension whose size the shape check learns instead of checking */
 
@@ -191,6 +192,10 @@ static const bdw_tensor *need_tensor(loader *L, const char *name, int ndim, cons
         fail(L, "missing tensor '%s'", name);
         return NULL;
     }
+    if (t->dtype != BDW_DTYPE_F32) {
+        fail(L, "tensor '%s' is not float32", name);
+        return NULL;
+    }
     int ok = t->ndim == ndim;
     for (int d = 0; ok && d < ndim; d++)
         ok = want[d] == ANY || want[d] == t->shape[d];
@@ -265,6 +270,14 @@ static int resolve_layers(loader *L)
                     (const int[]){m->concat_projection.cout, m->num_classes}))
         return 0;
 
+    /* precisions=f32,int8: the file also holds the int8 network (qmodel.c) */
+    char prec[64];
+    if (bd_weights_meta(m->file, "precisions", prec, sizeof prec)) {
+        if (strcmp(prec, "f32") && strcmp(prec, "f32,int8"))
+            return fail(L, "metadata: precisions '%s' (this build runs f32 and f32,int8)", prec);
+        if (!strcmp(prec, "f32,int8") && !bd_qmodel_resolve(m, L->used, L->err, L->errlen))
+            return 0;
+    }
     for (int i = 0; i < m->file->tensor_count; i++)
         if (!L->used[i])
             return fail(L, "tensor '%s' is not part of the network", m->file->tensors[i].name);
@@ -315,6 +328,7 @@ void bd_model_free(bd_model *m)
         return;
     bd_weights_close(m->file);
     free(m->packed);   /* whoever fills `packed` allocates it with malloc */
+    bd_qmodel_free(m->q);
     free(m);
 }
 

@@ -44,6 +44,8 @@ struct bd_model {
     bd_block blocks[MNV2_BLOCKS];
     bd_layer image_pooling, aspp0, concat_projection, logits;
     void *packed;             /* optional kernel-specific repacked weights (NULL if none) */
+    struct bd_qmodel *q;      /* the int8 network (engine/qmodel.h), NULL if the file has
+                                 none (converted from a float model, or version 1) */
 };
 
 /* bd_model_load, bd_model_free, bd_model_class_index, ...: engine/segmenter.h */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "engine/postprocess.h"
+#include "kernels_quant.h"
 
 static float align_scale(int in, int out)
 {
@@ -55,6 +56,20 @@ int bd_postprocess_labels(const bd_kernels *k, const float *logits, int fw, int 
     k->upsample_argmax(logits, fh, fw, classes, frame_h, frame_w, th, tw, resized);
     bd_postprocess_nearest(resized, tw, th, labels, ow, oh);
     free(resized);
+    return 0;
+}
+
+int bd_postprocess_labels_u8(const uint8_t *logits, int fw, int fh, int classes, int frame_w,
+                             int frame_h, int tw, int th, int ow, int oh, uint8_t *labels)
+{
+    uint8_t *resized = tw == ow && th == oh ? labels : malloc((size_t)tw * th);
+    if (!resized)
+        return -1;
+    bd_qu8_upsample_argmax(logits, fh, fw, classes, frame_h, frame_w, th, tw, resized);
+    if (resized != labels) {
+        bd_postprocess_nearest(resized, tw, th, labels, ow, oh);
+        free(resized);
+    }
     return 0;
 }
 

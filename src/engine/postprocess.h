@@ -23,6 +23,11 @@ int bd_postprocess_labels(const bd_kernels *k, const float *logits, int fw, int 
                        int frame_w, int frame_h, int tw, int th, int ow, int oh,
                        uint8_t *labels);
 
+/* The same from the int8 network's uint8 logits, exactly as the uint8 graph ends: its uint8
+ * bilinear resize and argmax (bd_qu8_upsample_argmax) over the crop, then the nearest resize. */
+int bd_postprocess_labels_u8(const uint8_t *logits, int fw, int fh, int classes, int frame_w,
+                             int frame_h, int tw, int th, int ow, int oh, uint8_t *labels);
+
 /* Soft mask at the original resolution ow x oh. The image was resized to tw x th and sits
  * in the top-left of the S x S frame (frame_w x frame_h) that the logits (fw x fh x classes)
  * cover with align_corners. Each original pixel is mapped to continuous logit coordinates

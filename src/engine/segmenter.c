@@ -1,5 +1,6 @@
-/* backdrop.c — the embeddable API (backdrop.h): a segmenter ties a model, a planned network
- * and a kernel table together and runs image -> preprocess -> network -> results. */
+/* segmenter.c — the embeddable API (backdrop.h): a segmenter ties a model, a planned network
+ * (float, or the int8 one of engine/qnetwork.h) and a kernel table together and runs
+ * image -> preprocess -> network -> results. */
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +13,16 @@
 #include "engine/network.h"
 #include "engine/postprocess.h"
 #include "engine/preprocess.h"
+#include "engine/qnetwork.h"
 #include "io/clock.h"
 #include "io/threads.h"
 
 struct bd_segmenter {
     const bd_model *m;
     const bd_kernels *k;
-    bd_network *net;
+    bd_network *net;            /* f32 */
+    bd_qnetwork *qnet;          /* int8 (exactly one of the two) */
+    const bd_qu8_kernels *qk;
     int size, threads;
     int in_w, in_h;             /* the network input: size x size unless asked otherwise */
     int tw, th, ow, oh;         /* last run: resized and original sizes */
@@ -65,12 +69,35 @@ bd_segmenter *bd_segmenter_new(const bd_model *m, const bd_segmenter_opts *opts,
     s->in_w = o.input_width;
     s->in_h = o.input_height;
     s->threads = o.threads;
-    s->net = bd_network_new(m, s->in_h, s->in_w, o.output_stride, err, errlen);
-    if (!s->net) {
+    if (o.precision == BD_PRECISION_INT8) {
+        s->qk = bd_qu8_kernels_select(err, errlen);
+        if (s->qk && (s->qnet = bd_qnetwork_new(m, s->in_h, s->in_w, o.output_stride,
+                                                err, errlen)) &&
+            bd_qnetwork_prepare(s->qnet, s->qk)) {
+            snprintf(err, errlen, "out of memory packing the int8 weights");
+            bd_qnetwork_free(s->qnet);
+            s->qnet = NULL;
+        }
+    } else if (o.precision == BD_PRECISION_DEFAULT || o.precision == BD_PRECISION_F32) {
+        s->net = bd_network_new(m, s->in_h, s->in_w, o.output_stride, err, errlen);
+    } else {
+        snprintf(err, errlen, "unknown precision %d", (int)o.precision);
+    }
+    if (!s->net && !s->qnet) {
         free(s);
         return NULL;
     }
     return s;
+}
+
+static float *net_input(bd_segmenter *s)
+{
+    return s->qnet ? bd_qnetwork_input(s->qnet) : bd_network_input(s->net);
+}
+
+static const float *net_logits(const bd_segmenter *s, int *fh, int *fw, int *nc)
+{
+    return s->qnet ? bd_qnetwork_logits(s->qnet, fh, fw, nc) : bd_network_logits(s->net, fh, fw, nc);
 }
 
 void bd_segmenter_free(bd_segmenter *s)
@@ -78,6 +105,7 @@ void bd_segmenter_free(bd_segmenter *s)
     if (!s)
         return;
     bd_network_free(s->net);
+    bd_qnetwork_free(s->qnet);
     free(s);
 }
 
@@ -95,7 +123,10 @@ static void run_network(bd_segmenter *s)
     if (s->threads > 0)
         omp_set_num_threads(s->threads);
     double t0 = bd_now_ms();
-    bd_network_run(s->net, s->k, NULL, NULL);
+    if (s->qnet)
+        bd_qnetwork_run(s->qnet, s->qk, NULL, NULL);
+    else
+        bd_network_run(s->net, s->k, NULL, NULL);
     s->network_ms = bd_now_ms() - t0;
     s->has_result = 1;
 }
@@ -115,7 +146,7 @@ int bd_segmenter_run(bd_segmenter *s, const uint8_t *rgb, int w, int h,
         omp_set_num_threads(s->threads);
     double t0 = bd_now_ms();
     if (bd_preprocess_image(rgb, w, h, s->size, s->m->norm_scale, s->m->norm_offset,
-                         bd_network_input(s->net), &s->tw, &s->th)) {
+                         net_input(s), &s->tw, &s->th)) {
         snprintf(err, errlen, "out of memory resizing a %dx%d image", w, h);
         return -1;
     }
@@ -138,7 +169,7 @@ int bd_segmenter_run_resized(bd_segmenter *s, const uint8_t *rgb, int tw, int th
         return -1;
     }
     double t0 = bd_now_ms();
-    bd_preprocess_normalise_pad(rgb, tw, th, bd_network_input(s->net), s->in_w, s->in_h,
+    bd_preprocess_normalise_pad(rgb, tw, th, net_input(s), s->in_w, s->in_h,
                              s->m->norm_scale, s->m->norm_offset);
     s->preprocess_ms = bd_now_ms() - t0;
     s->tw = tw;
@@ -151,7 +182,7 @@ int bd_segmenter_run_resized(bd_segmenter *s, const uint8_t *rgb, int tw, int th
 
 const float *bd_segmenter_logits(const bd_segmenter *s, int *fh, int *fw, int *classes)
 {
-    return bd_network_logits(s->net, fh, fw, classes);
+    return net_logits(s, fh, fw, classes);
 }
 
 int bd_segmenter_labels(const bd_segmenter *s, uint8_t *labels, char *err, size_t errlen)
@@ -161,9 +192,15 @@ int bd_segmenter_labels(const bd_segmenter *s, uint8_t *labels, char *err, size_
         return -1;
     }
     int fh, fw, nc;
-    const float *logits = bd_network_logits(s->net, &fh, &fw, &nc);
-    if (bd_postprocess_labels(s->k, logits, fw, fh, nc, s->in_w, s->in_h, s->tw, s->th,
-                           s->ow, s->oh, labels)) {
+    const float *logits = net_logits(s, &fh, &fw, &nc);
+    float scale;
+    int32_t zp;
+    /* int8: the uint8 graph's own end (uint8 resize + argmax), so the labels are TFLite's */
+    if (s->qnet ? bd_postprocess_labels_u8(bd_qnetwork_logits_u8(s->qnet, &scale, &zp), fw, fh,
+                                           nc, s->in_w, s->in_h, s->tw, s->th, s->ow, s->oh,
+                                           labels)
+                : bd_postprocess_labels(s->k, logits, fw, fh, nc, s->in_w, s->in_h, s->tw,
+                                        s->th, s->ow, s->oh, labels)) {
         snprintf(err, errlen, "out of memory computing labels");
         return -1;
     }
@@ -178,7 +215,7 @@ int bd_segmenter_mask(const bd_segmenter *s, const int *classes, int n,
         return -1;
     }
     int fh, fw, nc;
-    const float *logits = bd_network_logits(s->net, &fh, &fw, &nc);
+    const float *logits = net_logits(s, &fh, &fw, &nc);
     uint8_t chosen[BD_MAX_CLASSES] = {0};
     for (int i = 0; i < n; i++) {
         if (classes[i] < 0 || classes[i] >= nc) {
@@ -197,13 +234,15 @@ int bd_segmenter_mask(const bd_segmenter *s, const int *classes, int n,
 
 void bd_segmenter_get_info(const bd_segmenter *s, bd_segmenter_info *info)
 {
-    info->isa = s->k->isa;
-    info->output_stride = bd_network_output_stride(s->net);
+    info->isa = s->qnet ? s->qk->isa : s->k->isa;
+    info->precision = s->qnet ? "int8" : "f32";
+    info->output_stride = s->qnet ? bd_qnetwork_plan(s->qnet)->output_stride
+                                  : bd_network_output_stride(s->net);
     info->input_size = s->size;
     info->input_width = s->in_w;
     info->input_height = s->in_h;
     info->threads = s->threads > 0 ? s->threads : omp_get_max_threads();
-    info->arena_bytes = bd_network_arena_bytes(s->net);
+    info->arena_bytes = s->qnet ? bd_qnetwork_arena_bytes(s->qnet) : bd_network_arena_bytes(s->net);
     info->preprocess_ms = s->preprocess_ms;
     info->network_ms = s->network_ms;
 }

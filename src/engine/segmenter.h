@@ -30,6 +30,11 @@ int bd_model_class_index(const bd_model *m, const char *name);
 int bd_model_num_classes(const bd_model *m);
 const char *bd_model_class_name(const bd_model *m, int i);
 
+/* Which arithmetic runs the network. f32: the float network (every file). int8: the
+ * uint8 network exactly as TFLite's reference integer kernels compute it (files converted
+ * from a uint8 model; `backdrop info` lists a file's precisions). DEFAULT is f32 for now. */
+typedef enum { BD_PRECISION_DEFAULT = 0, BD_PRECISION_F32, BD_PRECISION_INT8 } bd_precision;
+
 typedef struct bd_segmenter_opts {
     int output_stride;          /* 8 (slower, finer) or 16; 0: the model's exported one */
     int input_size;             /* side of the square network input; 0: the model's (513) */
@@ -38,7 +43,8 @@ typedef struct bd_segmenter_opts {
                                    only bd_segmenter_run_resized takes such an input */
     int threads;                /* OpenMP threads; 0: OpenMP's default (all cores) */
     const bd_kernels *kernels;  /* NULL: bd_kernels_select() (best for this CPU or
-                                   $BACKDROP_ISA) */
+                                   $BACKDROP_ISA); with int8 the float post-processing's */
+    bd_precision precision;     /* 0: default (f32) */
 } bd_segmenter_opts;
 
 typedef struct bd_segmenter bd_segmenter;
@@ -74,6 +80,7 @@ const float *bd_segmenter_logits(const bd_segmenter *s, int *fh, int *fw, int *c
 
 typedef struct bd_segmenter_info {
     const char *isa;            /* kernels in use: "scalar", "avx2", ... */
+    const char *precision;      /* "f32" or "int8" */
     int output_stride, input_size, threads;
     int input_width, input_height;  /* the network input (input_size when square) */
     size_t arena_bytes;         /* activation memory: the network's peak */

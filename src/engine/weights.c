@@ -30,11 +30,10 @@
 #include "engine/weights.h"
 
 #define BDW_MAGIC "BDWEIGHT"
-#define BDW_VERSION 1u
+#define BDW_VERSION 2u          /* also reads version 1 (float32 tensors only) */
 #define BDW_HEADER_SIZE 64u
 #define BDW_ENTRY_SIZE 128u
 #define BDW_MAX_TENSORS 4096u
-#define BDW_DTYPE_F32 1u
 #define BDW_ALIGN 64u
 
 /* ------------------------------------------------------------------ small helpers ---- */
@@ -103,9 +102,10 @@ static int check_header(const char *path, const uint8_t *p, uint64_t actual, bdw
                         char *err, size_t errlen)
 {
     parse_header(p, h);
-    if (h->version != BDW_VERSION) {
-        fail(err, errlen, path, "unsupported version %u (this build reads version %u)",
-             h->version, BDW_VERSION);
+    if (h->version < 1 || h->version > BDW_VERSION) {
+        fail(err, errlen, path, "unsupported version %u (this build reads versions 1 to %u; "
+             "convert the model again with this build's tools/convert.py)", h->version,
+             BDW_VERSION);
         return 0;
     }
     if (h->header_size != BDW_HEADER_SIZE) {
@@ -315,11 +315,17 @@ static int check_entry(const char *path, const uint8_t *e, int i, const bdw_head
     const char *name = t->name;
 
     uint32_t dtype = rd32(e + 80), ndim = rd32(e + 84);
-    if (dtype != BDW_DTYPE_F32) {
-        fail(err, errlen, path, "tensor '%s' has unsupported dtype %u (only 1 = float32)", name,
-             dtype);
+    if (h->version == 1 && dtype != BDW_DTYPE_F32) {
+        fail(err, errlen, path, "tensor '%s' has unsupported dtype %u (version 1 files hold "
+             "only 1 = float32)", name, dtype);
         return 0;
     }
+    if (dtype != BDW_DTYPE_F32 && dtype != BDW_DTYPE_U8 && dtype != BDW_DTYPE_I32) {
+        fail(err, errlen, path, "tensor '%s' has unsupported dtype %u (1 = float32, 2 = uint8, "
+             "3 = int32)", name, dtype);
+        return 0;
+    }
+    const uint64_t esize = dtype == BDW_DTYPE_U8 ? 1 : 4;
     if (ndim < 1 || ndim > BDW_MAX_DIMS) {
         fail(err, errlen, path, "tensor '%s' has %u dimensions (1..%d allowed)", name, ndim,
              BDW_MAX_DIMS);
@@ -340,7 +346,7 @@ static int check_entry(const char *path, const uint8_t *e, int i, const bdw_head
             fail(err, errlen, path, "tensor '%s': dimension %u is %u", name, d, dim);
             return 0;
         }
-        if (dim > UINT64_MAX / 4 / count) {
+        if (dim > UINT64_MAX / esize / count) {
             fail(err, errlen, path, "tensor '%s': shape is too large", name);
             return 0;
         }
@@ -349,9 +355,9 @@ static int check_entry(const char *path, const uint8_t *e, int i, const bdw_head
     }
     t->ndim = (int)ndim;
     uint64_t offset = rd64(e + 104), nbytes = rd64(e + 112);
-    if (nbytes != count * 4) {
+    if (nbytes != count * esize) {
         fail(err, errlen, path, "tensor '%s': %llu bytes, but its shape needs %llu", name,
-             (unsigned long long)nbytes, (unsigned long long)(count * 4));
+             (unsigned long long)nbytes, (unsigned long long)(count * esize));
         return 0;
     }
     if (offset % BDW_ALIGN != 0) {
@@ -370,7 +376,8 @@ static int check_entry(const char *path, const uint8_t *e, int i, const bdw_head
         fail(err, errlen, path, "tensor '%s': reserved field is not 0", name);
         return 0;
     }
-    t->count = (size_t)count;  /* fits: count * 4 <= file size <= SIZE_MAX */
+    t->count = (size_t)count;  /* fits: count * esize <= file size <= SIZE_MAX */
+    t->dtype = (int)dtype;
     s->offset = offset;
     s->nbytes = nbytes;
     s->crc = rd32(e + 120);
@@ -432,7 +439,9 @@ static int check_tensors(bdw_file *f, const bdw_header *h, char *err, size_t err
                  f->tensors[spans[i].index].name);
             goto out;
         }
-        f->tensors[spans[i].index].data = (const float *)(const void *)data;
+        bdw_tensor *t = &f->tensors[spans[i].index];
+        t->raw = data;
+        t->data = t->dtype == BDW_DTYPE_F32 ? (const float *)(const void *)data : NULL;
     }
     ok = 1;
 out:

@@ -1,7 +1,8 @@
 /* weights.h — the backdrop weights file (weights/README.md): mapped once, every byte checked
  * before use (header, sizes, offsets, alignment, CRC-32C checksums). bd_weights_open() returns
  * NULL and writes one line naming the file and the problem into err on failure. The tensors
- * are float32, pointed to inside the mapping; the metadata is key=value text.
+ * (float32, and uint8 / int32 for the int8 network of version 2 files) are pointed to inside
+ * the mapping; the metadata is key=value text.
  */
 #ifndef BACKDROP_WEIGHTS_H
 #define BACKDROP_WEIGHTS_H
@@ -12,12 +13,20 @@
 #define BDW_MAX_NAME 80
 #define BDW_MAX_DIMS 4
 
+/* Element types (version 1 files hold float32 only; version 2 adds the int8 network's). */
+#define BDW_DTYPE_F32 1
+#define BDW_DTYPE_U8 2
+#define BDW_DTYPE_I32 3
+
 typedef struct bdw_tensor {
     char name[BDW_MAX_NAME];
     int ndim;
     int shape[BDW_MAX_DIMS];
-    size_t count;              /* number of floats */
-    const float *data;         /* points into the mapped file, 64-byte aligned */
+    int dtype;                 /* BDW_DTYPE_* */
+    size_t count;              /* number of elements */
+    const float *data;         /* float32 tensors: the values in the mapped file, 64-byte
+                                  aligned; NULL for the other types */
+    const void *raw;           /* any type: the same bytes */
 } bdw_tensor;
 
 typedef struct bdw_file {

@@ -1,0 +1,19 @@
+/* table_qu8_avx2.c — the int8 table for AVX2 CPUs: the packed 1x1 convolution on vpmaddwd
+ * (kernels/qu8-pwconv/qu8_pwconv_avx2.c), the depthwise conv, the scalar references for the rest. */
+#include "kernels_quant.h"
+#include "kernels_quant_isa.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+const bd_qu8_kernels bd_qu8_kernels_avx2 = {
+    .isa = "avx2",
+    .conv3x3s2 = bd_qu8_conv3x3s2_ref,
+    .dwconv3x3 = bd_qu8_dwconv3x3_avx2,
+    .pwconv = bd_qu8_pwconv_ref,
+    .add = bd_qu8_add_ref,
+    .avgpool = bd_qu8_avgpool_ref,
+    .requantize = bd_qu8_requantize_ref,
+    .pw_packed_size = bd_qu8_pw_packed_size_avx2,
+    .pw_pack = bd_qu8_pw_pack_avx2,
+    .pwconv_packed = bd_qu8_pwconv_packed_avx2,
+};
+#endif

@@ -1,0 +1,20 @@
+/* table_qu8_avx512.c — the int8 table for AVX-512 CPUs with VNNI: the packed 1x1
+ * convolution on vpdpbusd (kernels/qu8-pwconv/qu8_pwconv_avx512.c), the scalar references
+ * for the rest. */
+#include "kernels_quant.h"
+#include "kernels_quant_isa.h"
+
+#if defined(__x86_64__) || defined(__i386__)
+const bd_qu8_kernels bd_qu8_kernels_avx512vnni = {
+    .isa = "avx512vnni",
+    .conv3x3s2 = bd_qu8_conv3x3s2_ref,
+    .dwconv3x3 = bd_qu8_dwconv3x3_avx512,
+    .pwconv = bd_qu8_pwconv_ref,
+    .add = bd_qu8_add_avx512,
+    .avgpool = bd_qu8_avgpool_ref,
+    .requantize = bd_qu8_requantize_ref,
+    .pw_packed_size = bd_qu8_pw_packed_size_avx512,
+    .pw_pack = bd_qu8_pw_pack_avx512,
+    .pwconv_packed = bd_qu8_pwconv_packed_avx512,
+};
+#endif

@@ -1,0 +1,375 @@
+/* qnetwork.c — DeepLabV3-MobileNetV2 in integers, op for op as TFLite's uint8 graph:
+ *
+ *   input   float -> uint8 (QUANTIZE with the model's input scale / zero point)
+ *   stem    CONV_2D 3x3 s2, ReLU6
+ *   blocks  CONV_2D 1x1 (expand) -> DEPTHWISE_CONV_2D 3x3 -> CONV_2D 1x1 (project) [-> ADD]
+ *   head    AVERAGE_POOL_2D (global) -> CONV_2D (image_pooling) -> RESIZE_BILINEAR 1x1 -> FxF
+ *           (a broadcast) -> QUANTIZE into the concatenation's scale; CONV_2D (aspp0);
+ *           CONCATENATION -> CONV_2D (concat_projection) -> CONV_2D (logits)
+ *
+ * The geometry is the float network's (network_plan: the same table, output-stride rule and
+ * SAME padding). Every activation is uint8, a quarter of the float arena:
+ *   ping, pong  block input / output (the residual ADD writes over the project output)
+ *   expanded    the expand output; also the quantised input and the aspp0 output
+ *   depthwise   the depthwise output; also the 512-channel concatenation
+ *   input       the caller's float input (quantised into `expanded` at the start of a run)
+ *   logits      uint8 and their float dequantisation
+ */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/arena.h"
+#include "engine/qnetwork.h"
+
+enum { Q_PING, Q_PONG, Q_EXPANDED, Q_DEPTHWISE, Q_INPUT, Q_LOGITS_U8, Q_LOGITS, Q_SMALL, Q_COUNT };
+
+/* The layers whose weights a table may pack, as one matrix product each: index 2i + 1 is
+ * block i's project, 2i its expand, except index 0 (block 0 has no expand), which is the
+ * stem as a k = 3 x 3 x cin matrix product over im2col rows (its HWIO weights are already
+ * that k x n matrix); then the four head convolutions. */
+#define MAX_PW (2 * MNV2_BLOCKS + 4)
+
+struct bd_qnetwork {
+    const bd_model *m;
+    const bd_qmodel *q;
+    bd_net_plan plan;
+    bd_arena arena;
+    int buf[Q_COUNT];
+    size_t cap_depthwise;             /* bytes of the depthwise buffer */
+    /* the 1x1 weights packed for one int8 table (packed at its first run) */
+    const bd_qu8_kernels *packed_for;
+    unsigned char *packed;
+    const void *pw[MAX_PW];           /* per 1x1 layer: its packed weights, or NULL */
+};
+
+static void *buffer(const bd_qnetwork *n, int which);
+
+/* Every 1x1 layer of the model in a fixed order (the index into n->pw). */
+static const bd_qlayer *pw_layer(const bd_qmodel *q, int idx)
+{
+    if (idx == 0)
+        return &q->stem;
+    if (idx < 2 * MNV2_BLOCKS)
+        return idx & 1 ? &q->blocks[idx / 2].project : &q->blocks[idx / 2].expand;
+    const bd_qlayer *head[4] = {&q->image_pooling, &q->aspp0, &q->concat_projection, &q->logits};
+    return head[idx - 2 * MNV2_BLOCKS];
+}
+
+static void pw_shape(const bd_model *m, int idx, int *k, int *n)
+{
+    if (idx == 0) {
+        *k = 9 * m->stem.cin;
+        *n = m->stem.cout;
+        return;
+    }
+    const bd_layer *L = idx < 2 * MNV2_BLOCKS
+        ? (idx & 1 ? &m->blocks[idx / 2].project : &m->blocks[idx / 2].expand)
+        : (const bd_layer *[]){&m->image_pooling, &m->aspp0, &m->concat_projection,
+                               &m->logits}[idx - 2 * MNV2_BLOCKS];
+    *k = L->cin;
+    *n = L->cout;
+}
+
+/* Packs every 1x1 layer's weights for table k (once per table); 0, or -1 out of memory. */
+static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
+{
+    if (n->packed_for == k)
+        return 0;
+    free(n->packed);
+    n->packed = NULL;
+    memset(n->pw, 0, sizeof n->pw);
+    n->packed_for = k;
+    if (!k->pw_packed_size)
+        return 0;
+    size_t off[MAX_PW], total = 0;
+    for (int i = 0; i < MAX_PW; i++) {
+        int kk, nn;
+        off[i] = (size_t)-1;
+        pw_shape(n->m, i, &kk, &nn);
+        size_t sz = k->pw_packed_size(kk, nn);
+        if (sz) {
+            off[i] = total;
+            total += (sz + 63) / 64 * 64;
+        }
+    }
+    if (total && posix_memalign((void **)&n->packed, 64, total)) {
+        n->packed = NULL;
+        n->packed_for = NULL;
+        return -1;
+    }
+    for (int i = 0; i < MAX_PW; i++) {
+        if (off[i] == (size_t)-1)
+            continue;
+        int kk, nn;
+        pw_shape(n->m, i, &kk, &nn);
+        const bd_qlayer *L = pw_layer(n->q, i);
+        k->pw_pack(L->weight, L->bias, kk, nn, &L->conv, n->packed + off[i]);
+        n->pw[i] = n->packed + off[i];
+    }
+    return 0;
+}
+
+/* The stem, 3x3 stride 2, as a matrix product when the table packed it: each thread
+ * gathers an output row's 3x3 x cin input patches (im2col, in the weights' ky, kx, ci order;
+ * taps outside the image hold in_zp, which contributes exactly 0 to (x - in_zp)(w - w_zp))
+ * into the `depthwise` buffer, free at this point, and multiplies them by the packed
+ * weights. The same integer sums as the direct convolution. Returns 0 if it did not apply. */
+static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint8_t *in,
+                       uint8_t *out)
+{
+    const bd_net_plan *pl = &n->plan;
+    const int cin = pl->cin, kk = 9 * cin, ow = pl->stem_w, cout = pl->stem_cout;
+    const int threads = omp_get_max_threads();
+    const size_t row = (size_t)ow * kk;
+    if (n->packed_for != k || !n->pw[0] || (size_t)threads * row > n->cap_depthwise)
+        return 0;
+    uint8_t *scratch = buffer(n, Q_DEPTHWISE);
+    const bd_qu8_conv *conv = &n->q->stem.conv;
+    #pragma omp parallel num_threads(threads)
+    {
+        uint8_t *col = scratch + (size_t)omp_get_thread_num() * row;
+        #pragma omp for schedule(static)
+        for (int oy = 0; oy < pl->stem_h; oy++) {
+            for (int ox = 0; ox < ow; ox++)
+                for (int ky = 0; ky < 3; ky++)
+                    for (int kx = 0; kx < 3; kx++) {
+                        const int y = 2 * oy + ky - pl->stem_pad_top, x = 2 * ox + kx - pl->stem_pad_left;
+                        uint8_t *d = col + (size_t)ox * kk + (size_t)(ky * 3 + kx) * cin;
+                        if (y < 0 || y >= pl->in_h || x < 0 || x >= pl->in_w)
+                            memset(d, (int)conv->in_zp, (size_t)cin);
+                        else
+                            memcpy(d, in + ((size_t)y * pl->in_w + x) * cin, (size_t)cin);
+                    }
+            /* inside a parallel region the kernel's own parallel loop runs on this thread */
+            k->pwconv_packed(col, ow, kk, out + (size_t)oy * ow * cout, cout, n->pw[0], conv);
+        }
+    }
+    return 1;
+}
+
+/* One 1x1 layer (index idx): packed if the table packs it, else the table's plain kernel. */
+static void pw_run(const bd_qnetwork *n, const bd_qu8_kernels *k, int idx, const uint8_t *in,
+                   int m, int kk, uint8_t *out, int nn)
+{
+    const bd_qlayer *L = pw_layer(n->q, idx);
+    if (n->packed_for == k && n->pw[idx])
+        k->pwconv_packed(in, m, kk, out, nn, n->pw[idx], &L->conv);
+    else
+        k->pwconv(in, m, kk, out, nn, L->weight, L->bias, &L->conv);
+}
+
+static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
+
+bd_qnetwork *bd_qnetwork_new(const bd_model *m, int in_h, int in_w, int output_stride,
+                             char *err, size_t errlen)
+{
+    if (!m->q) {
+        snprintf(err, errlen, "%s: this weights file has no int8 network (converted from a "
+                 "float model); run it with --precision f32", m->file ? m->file->path : "model");
+        return NULL;
+    }
+    if (output_stride != 8 && output_stride != 16) {
+        snprintf(err, errlen, "network: output stride must be 8 or 16, not %d", output_stride);
+        return NULL;
+    }
+    if (in_h < 1 || in_w < 1 || in_h > 8192 || in_w > 8192) {
+        snprintf(err, errlen, "network: input size %dx%d is outside 1..8192", in_w, in_h);
+        return NULL;
+    }
+    bd_qnetwork *n = calloc(1, sizeof *n);
+    if (!n) {
+        snprintf(err, errlen, "network: out of memory");
+        return NULL;
+    }
+    n->m = m;
+    n->q = m->q;
+    bd_net_plan *p = &n->plan;
+    bd_network_plan(m, in_h, in_w, output_stride, p);
+
+    size_t ping = (size_t)p->stem_h * p->stem_w * p->stem_cout;
+    size_t expanded = (size_t)in_h * in_w * p->cin, depthwise = 0;
+    for (int i = 0; i < MNV2_BLOCKS; i++) {
+        const bd_block_plan *bp = &p->b[i];
+        if (m->blocks[i].has_expand)
+            expanded = max_sz(expanded, (size_t)bp->in_h * bp->in_w * bp->cexp);
+        depthwise = max_sz(depthwise, (size_t)bp->out_h * bp->out_w * bp->cexp);
+        ping = max_sz(ping, (size_t)bp->out_h * bp->out_w * bp->cout);
+    }
+    size_t hw = (size_t)p->feat_h * p->feat_w;
+    expanded = max_sz(expanded, hw * m->aspp0.cout);
+    depthwise = max_sz(depthwise, hw * (m->image_pooling.cout + m->aspp0.cout));
+    ping = max_sz(ping, hw * m->concat_projection.cout);
+    size_t small = (size_t)p->feat_c + 2 * (size_t)m->image_pooling.cout;
+
+    bd_arena *a = &n->arena;
+    n->buf[Q_PING] = bd_arena_reserve(a, ping);
+    n->buf[Q_PONG] = bd_arena_reserve(a, ping);
+    n->buf[Q_EXPANDED] = bd_arena_reserve(a, expanded);
+    n->buf[Q_DEPTHWISE] = bd_arena_reserve(a, depthwise);
+    n->cap_depthwise = depthwise;
+    n->buf[Q_INPUT] = bd_arena_reserve(a, (size_t)in_h * in_w * p->cin * sizeof(float));
+    n->buf[Q_LOGITS_U8] = bd_arena_reserve(a, hw * m->num_classes);
+    n->buf[Q_LOGITS] = bd_arena_reserve(a, hw * m->num_classes * sizeof(float));
+    n->buf[Q_SMALL] = bd_arena_reserve(a, small);
+    if (bd_arena_commit(a)) {
+        snprintf(err, errlen, "network: out of memory allocating %zu MB of int8 activations "
+                 "for a %dx%d input", bd_arena_bytes(a) >> 20, in_w, in_h);
+        bd_qnetwork_free(n);
+        return NULL;
+    }
+    return n;
+}
+
+void bd_qnetwork_free(bd_qnetwork *n)
+{
+    if (!n)
+        return;
+    bd_arena_release(&n->arena);
+    free(n->packed);
+    free(n);
+}
+
+static void *buffer(const bd_qnetwork *n, int which) { return bd_arena_get(&n->arena, n->buf[which]); }
+
+float *bd_qnetwork_input(bd_qnetwork *n) { return buffer(n, Q_INPUT); }
+size_t bd_qnetwork_arena_bytes(const bd_qnetwork *n) { return bd_arena_bytes(&n->arena); }
+const bd_net_plan *bd_qnetwork_plan(const bd_qnetwork *n) { return &n->plan; }
+
+const float *bd_qnetwork_logits(const bd_qnetwork *n, int *fh, int *fw, int *classes)
+{
+    *fh = n->plan.feat_h;
+    *fw = n->plan.feat_w;
+    *classes = n->m->num_classes;
+    return buffer(n, Q_LOGITS);
+}
+
+const uint8_t *bd_qnetwork_logits_u8(const bd_qnetwork *n, float *scale, int32_t *zp)
+{
+    *scale = n->q->logits.out.scale;
+    *zp = n->q->logits.out.zp;
+    return buffer(n, Q_LOGITS_U8);
+}
+
+/* ------------------------------------------------------------ the forward pass -------- */
+
+static void observe(bd_qlayer_observer obs, void *ctx, const char *scope, const char *what,
+                    const uint8_t *t, int h, int w, int c)
+{
+    if (!obs)
+        return;
+    char name[128];
+    snprintf(name, sizeof name, "%s%s%s", scope, what ? "/" : "", what ? what : "");
+    obs(ctx, name, t, h, w, c);
+}
+
+static void block_scope(int i, char *out, size_t len)
+{
+    if (i)
+        snprintf(out, len, "MobilenetV2/expanded_conv_%d", i);
+    else
+        snprintf(out, len, "MobilenetV2/expanded_conv");
+}
+
+/* out[p] = v for each of the n pixels (the 1x1 -> FxF align-corners resize: a broadcast). */
+static void broadcast(const uint8_t *v, int c, size_t n, uint8_t *out, int stride)
+{
+    for (size_t p = 0; p < n; p++)
+        memcpy(out + p * (size_t)stride, v, (size_t)c);
+}
+
+int bd_qnetwork_prepare(bd_qnetwork *n, const bd_qu8_kernels *k)
+{
+    return pack_for(n, k);
+}
+
+void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer obs, void *ctx)
+{
+    if (pack_for(n, k))
+        k = &bd_qu8_kernels_ref;          /* out of memory for the packed weights */
+    const bd_model *m = n->m;
+    const bd_qmodel *q = n->q;
+    const bd_net_plan *pl = &n->plan;
+    uint8_t *x = buffer(n, Q_PING), *y = buffer(n, Q_PONG);
+    uint8_t *expanded = buffer(n, Q_EXPANDED), *depthwise = buffer(n, Q_DEPTHWISE);
+    char scope[64];
+
+    /* Input: the model's QUANTIZE of the normalised float image. */
+    const size_t npix = (size_t)pl->in_h * pl->in_w;
+    bd_qu8_quantize_f32(buffer(n, Q_INPUT), npix * pl->cin, q->input.scale, q->input.zp, expanded);
+    observe(obs, ctx, "MobilenetV2/MobilenetV2/input", NULL, expanded, pl->in_h, pl->in_w, pl->cin);
+
+    if (!stem_packed(n, k, expanded, x))
+        k->conv3x3s2(expanded, pl->in_h, pl->in_w, pl->cin, x, pl->stem_h, pl->stem_w,
+                     m->stem.cout, q->stem.weight, q->stem.bias, pl->stem_pad_top,
+                     pl->stem_pad_left, &q->stem.conv);
+    observe(obs, ctx, "MobilenetV2/Conv/Relu6", NULL, x, pl->stem_h, pl->stem_w, m->stem.cout);
+
+    int c = m->stem.cout;
+    for (int i = 0; i < MNV2_BLOCKS; i++) {
+        const bd_qblock *b = &q->blocks[i];
+        const bd_block_plan *p = &pl->b[i];
+        const int cexp = p->cexp, cout = p->cout;
+        block_scope(i, scope, sizeof scope);
+        const uint8_t *dw_in = x;
+        if (m->blocks[i].has_expand) {
+            pw_run(n, k, 2 * i, x, p->in_h * p->in_w, c, expanded, cexp);
+            observe(obs, ctx, scope, "expand/Relu6", expanded, p->in_h, p->in_w, cexp);
+            dw_in = expanded;
+        }
+        k->dwconv3x3(dw_in, p->in_h, p->in_w, cexp, depthwise, p->out_h, p->out_w,
+                     b->depthwise.weight, b->depthwise.bias, p->stride, p->dilation,
+                     p->pad_top, p->pad_left, &b->depthwise.conv);
+        observe(obs, ctx, scope, "depthwise/Relu6", depthwise, p->out_h, p->out_w, cexp);
+        const size_t hw = (size_t)p->out_h * p->out_w;
+        pw_run(n, k, 2 * i + 1, depthwise, (int)hw, cexp, y, cout);
+        observe(obs, ctx, scope, "project/add_fold", y, p->out_h, p->out_w, cout);
+        if (b->has_add && p->residual) {
+            k->add(x, y, hw * cout, y, &b->add);
+            observe(obs, ctx, scope, "add", y, p->out_h, p->out_w, cout);
+        }
+        uint8_t *t = x; x = y; y = t;
+        c = cout;
+    }
+
+    /* Head, on the fh x fw x c features in x. */
+    const int fh = pl->feat_h, fw = pl->feat_w, hw = fh * fw;
+    const int cpool = m->image_pooling.cout, caspp = m->aspp0.cout, cproj = m->concat_projection.cout;
+    uint8_t *pooled = buffer(n, Q_SMALL), *ip = pooled + c, *ipq = ip + cpool;
+    k->avgpool(x, hw, c, pooled);
+    observe(obs, ctx, "AvgPool2D/AvgPool", NULL, pooled, 1, 1, c);
+    pw_run(n, k, 2 * MNV2_BLOCKS + 1, x, hw, c, expanded, caspp);
+    observe(obs, ctx, "aspp0/Relu", NULL, expanded, fh, fw, caspp);
+    pw_run(n, k, 2 * MNV2_BLOCKS, pooled, 1, c, ip, cpool);
+    observe(obs, ctx, "image_pooling/Relu", NULL, ip, 1, 1, cpool);
+    if (obs) {   /* the graph's intermediate tensors, only materialised for an observer */
+        broadcast(ip, cpool, (size_t)hw, depthwise, cpool);
+        observe(obs, ctx, "ResizeBilinear", NULL, depthwise, fh, fw, cpool);
+    }
+    /* QUANTIZE to the concatenation's scale; on the one pixel, then broadcast (the resize
+     * of a 1x1 map copies it, so resizing first or last gives the same bytes) */
+    k->requantize(ip, (size_t)cpool, q->image_pooling.out.zp, &q->pool_to_concat, ipq);
+    if (obs) {
+        broadcast(ipq, cpool, (size_t)hw, depthwise, cpool);
+        observe(obs, ctx, "ResizeBilinear1", NULL, depthwise, fh, fw, cpool);
+    }
+    broadcast(ipq, cpool, (size_t)hw, depthwise, cpool + caspp);
+    for (int px = 0; px < hw; px++)
+        memcpy(depthwise + (size_t)px * (cpool + caspp) + cpool, expanded + (size_t)px * caspp,
+               (size_t)caspp);
+    observe(obs, ctx, "concat", NULL, depthwise, fh, fw, cpool + caspp);
+    pw_run(n, k, 2 * MNV2_BLOCKS + 2, depthwise, hw, cpool + caspp, y, cproj);
+    observe(obs, ctx, "concat_projection/Relu", NULL, y, fh, fw, cproj);
+    uint8_t *lq = buffer(n, Q_LOGITS_U8);
+    const int nc = m->num_classes;
+    pw_run(n, k, 2 * MNV2_BLOCKS + 3, y, hw, cproj, lq, nc);
+    observe(obs, ctx, "logits/semantic/BiasAdd", NULL, lq, fh, fw, nc);
+
+    /* real = scale * (q - zp), for the float post-processing */
+    float *lf = buffer(n, Q_LOGITS);
+    const float s = q->logits.out.scale;
+    const int32_t zp = q->logits.out.zp;
+    for (size_t i = 0; i < (size_t)hw * nc; i++)
+        lf[i] = s * (float)((int32_t)lq[i] - zp);
+}

@@ -1,0 +1,239 @@
+/* test_qu8_kernels.c — every int8 SIMD kernel against its scalar reference, byte for byte.
+ *
+ * For each int8 table this CPU supports (bd_qu8_kernels_all; $BD_TEST_ISA_INT8 restricts
+ * the run to one), on awkward shapes: input channels k = 1, 3, 7, 8, 9, 33, 960; output
+ * channels 1, 3, 7, 8, 9, 16, 17, 33, 960 (not all pairs: k x n <= 300k); pixel counts
+ * 1, 2, 3, 4, 5, 65; zero points 0, 128, 255 for input and weights; multipliers from
+ * QuantizeMultiplier of random reals between 2^-20 and 4 (right shifts up to 20, and left
+ * shifts); accumulators near the int32 edge (all inputs and weights at an extreme, the bias
+ * near +-2^31 minus the largest sum) and exactly at rounding ties (multiplier 2^30 with a
+ * right shift, so every odd accumulator is a tie of the high multiply or the shift).
+ * The depthwise 3x3 likewise: channels 1, 3, 7, 8, 9, 16, 17, 33, 960; widths 1, 2, 65;
+ * heights 1..7; stride 1 and 2; dilation 1, 2, 4 (so every border, and maps smaller than the
+ * filter); the same zero points, rounding ties and accumulator edges.
+ * ADD: every pair of input bytes, 12 random quantisations, odd lengths, in place.
+ * Tables without SIMD kernels (the scalar one) have nothing to compare (listed).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "kernels_quant.h"
+
+static uint32_t rng = 2463534242u;
+static uint32_t next(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 17;
+    rng ^= rng << 5;
+    return rng;
+}
+
+static void fill(uint8_t *p, size_t n, int mode)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = mode == 1 ? 255 : mode == 2 ? 0 : (uint8_t)next();
+}
+
+typedef struct {
+    int k, n, m, in_zp, w_zp, mode;   /* mode 0 random, 1 edge high, 2 ties */
+} pw_case;
+
+static int run_pw(const bd_qu8_kernels *t, const pw_case *c, char *why, size_t whylen)
+{
+    const int k = c->k, n = c->n, m = c->m;
+    uint8_t *in = malloc((size_t)m * k), *w = malloc((size_t)k * n);
+    uint8_t *want = malloc((size_t)m * n), *got = malloc((size_t)m * n);
+    int32_t *bias = malloc(sizeof(int32_t) * n);
+    bd_qu8_conv p = {.in_zp = c->in_zp, .w_zp = c->w_zp};
+    if (c->mode == 1) {                   /* the largest |acc|: x - zp and w - zp extreme */
+        fill(in, (size_t)m * k, c->in_zp < 128 ? 1 : 2);
+        fill(w, (size_t)k * n, c->w_zp < 128 ? 1 : 2);
+        int64_t most = (int64_t)k * 255 * 255;
+        for (int j = 0; j < n; j++)
+            bias[j] = (int32_t)((j & 1 ? INT32_MAX - most : -INT32_MAX + most) *
+                                ((c->in_zp < 128) == (c->w_zp < 128) ? 1 : -1));
+        bd_qu8_quantize_multiplier(1.0 / (1 << 24), &p.rq.multiplier, &p.rq.shift);
+    } else if (c->mode == 2) {            /* ties of the high multiply and of the shift */
+        fill(in, (size_t)m * k, 0);
+        fill(w, (size_t)k * n, 0);
+        for (int j = 0; j < n; j++)
+            bias[j] = (int32_t)(next() % 4001) - 2000;
+        p.rq.multiplier = 1 << 30;
+        p.rq.shift = -(int)(next() % 6);
+    } else {
+        fill(in, (size_t)m * k, 0);
+        fill(w, (size_t)k * n, 0);
+        for (int j = 0; j < n; j++)
+            bias[j] = (int32_t)(next() % 2000001) - 1000000;
+        double real = (double)(next() % 1000 + 1) / 1000.0 * (double)(1u << (next() % 23)) / 1048576.0;
+        bd_qu8_quantize_multiplier(real, &p.rq.multiplier, &p.rq.shift);
+    }
+    p.rq.out_zp = (int32_t)(next() % 256);
+    p.rq.lo = (int32_t)(next() % 3 == 0 ? next() % 100 : 0);
+    p.rq.hi = (int32_t)(next() % 3 == 0 ? 155 + next() % 100 : 255);
+    bd_qu8_pwconv_ref(in, m, k, want, n, w, bias, &p);
+    int ok = 1;
+    size_t sz = t->pw_packed_size(k, n);
+    if (sz) {
+        void *packed = NULL;
+        if (posix_memalign(&packed, 64, sz))
+            packed = NULL;
+        CHECK(packed != NULL, "out of memory");
+        memset(got, 0xA5, (size_t)m * n);
+        if (packed) {
+            t->pw_pack(w, bias, k, n, &p, packed);
+            t->pwconv_packed(in, m, k, got, n, packed, &p);
+        }
+        free(packed);
+        for (size_t i = 0; i < (size_t)m * n && ok; i++)
+            if (got[i] != want[i]) {
+                ok = 0;
+                snprintf(why, whylen, "%s pwconv k=%d n=%d m=%d zp %d/%d mode %d M=%d shift=%d: "
+                         "[%zu] = %d, reference %d", t->isa, k, n, m, c->in_zp, c->w_zp, c->mode,
+                         p.rq.multiplier, p.rq.shift, i, got[i], want[i]);
+            }
+    }
+    free(in); free(w); free(want); free(got); free(bias);
+    return ok;
+}
+
+/* One depthwise shape: the table's kernel against the reference. */
+static int run_dw(const bd_qu8_kernels *t, int c, int w, int h, int s, int d, int in_zp,
+                  int w_zp, int mode, char *why, size_t whylen)
+{
+    int oh = (h + s - 1) / s, ow = (w + s - 1) / s;
+    int th = (oh - 1) * s + 2 * d + 1 - h, tw = (ow - 1) * s + 2 * d + 1 - w;
+    int pt = th > 0 ? th / 2 : 0, pl = tw > 0 ? tw / 2 : 0;
+    uint8_t *in = malloc((size_t)h * w * c), *wt = malloc(9 * (size_t)c);
+    uint8_t *want = malloc((size_t)oh * ow * c), *got = malloc((size_t)oh * ow * c);
+    int32_t *bias = malloc(sizeof(int32_t) * c);
+    bd_qu8_conv p = {.in_zp = in_zp, .w_zp = w_zp};
+    fill(in, (size_t)h * w * c, mode == 1 ? (in_zp < 128 ? 1 : 2) : 0);
+    fill(wt, 9 * (size_t)c, mode == 1 ? (w_zp < 128 ? 1 : 2) : 0);
+    for (int k = 0; k < c; k++)
+        bias[k] = mode == 1 ? (k & 1 ? INT32_MAX - 9 * 65025 : INT32_MIN + 9 * 65025)
+                            : (int32_t)(next() % 200001) - 100000;
+    if (mode == 2) {                        /* ties: M = 2^30, small right shifts */
+        p.rq.multiplier = 1 << 30;
+        p.rq.shift = -(int)(next() % 6);
+    } else {
+        double real = (double)(next() % 1000 + 1) / 1000.0 * (double)(1u << (next() % 23)) / 1048576.0;
+        bd_qu8_quantize_multiplier(real, &p.rq.multiplier, &p.rq.shift);
+    }
+    p.rq.out_zp = (int32_t)(next() % 256);
+    p.rq.lo = (int32_t)(next() % 3 == 0 ? next() % 100 : 0);
+    p.rq.hi = (int32_t)(next() % 3 == 0 ? 155 + next() % 100 : 255);
+    bd_qu8_dwconv3x3_ref(in, h, w, c, want, oh, ow, wt, bias, s, d, pt, pl, &p);
+    memset(got, 0xA5, (size_t)oh * ow * c);
+    t->dwconv3x3(in, h, w, c, got, oh, ow, wt, bias, s, d, pt, pl, &p);
+    int ok = 1;
+    for (size_t i = 0; i < (size_t)oh * ow * c && ok; i++)
+        if (got[i] != want[i]) {
+            ok = 0;
+            snprintf(why, whylen, "%s dwconv c=%d %dx%d s=%d d=%d zp %d/%d mode %d: [%zu] = %d, "
+                     "reference %d", t->isa, c, w, h, s, d, in_zp, w_zp, mode, i, got[i], want[i]);
+        }
+    free(in); free(wt); free(want); free(got); free(bias);
+    return ok;
+}
+
+int main(void)
+{
+    const char *only = getenv("BD_TEST_ISA_INT8");
+    static const int ks[] = {1, 3, 7, 8, 9, 33, 960}, ns[] = {1, 3, 7, 8, 9, 16, 17, 33, 960};
+    static const int ms[] = {1, 2, 3, 4, 5, 65}, zps[] = {0, 128, 255};
+    int tables = 0;
+    for (int ti = 0; bd_qu8_kernels_all[ti]; ti++) {
+        const bd_qu8_kernels *t = bd_qu8_kernels_all[ti];
+        if (only && *only && strcmp(only, t->isa))
+            continue;
+        if (!bd_qu8_kernels_supported(t)) {
+            printf("  %s: not supported by this CPU, not run\n", t->isa);
+            continue;
+        }
+        if (!t->pw_packed_size) {
+            printf("  %s: no SIMD kernels to compare (the reference itself)\n", t->isa);
+            continue;
+        }
+        tables++;
+        int cases = 0, bad = 0;
+        char why[400] = "";
+        for (int a = 0; a < 7; a++)
+            for (int b = 0; b < 9; b++) {
+                if ((long)ks[a] * ns[b] > 300000)
+                    continue;
+                for (int mode = 0; mode < 3; mode++)
+                    for (int z = 0; z < 3; z++) {
+                        pw_case c = {ks[a], ns[b], ms[next() % 6], zps[z], zps[(z + a + b) % 3], mode};
+                        if (mode == 0 && z == 0)
+                            c.m = 65;
+                        char w1[400];
+                        cases++;
+                        if (!run_pw(t, &c, w1, sizeof w1)) {
+                            if (!bad++)
+                                snprintf(why, sizeof why, "%s", w1);
+                        }
+                    }
+            }
+        /* every pixel count with one shape */
+        for (int i = 0; i < 6; i++) {
+            pw_case c = {33, 17, ms[i], 128, 3, 0};
+            char w1[400];
+            cases++;
+            if (!run_pw(t, &c, w1, sizeof w1) && !bad++)
+                snprintf(why, sizeof why, "%s", w1);
+        }
+        CHECK(bad == 0, "%d of %d pwconv cases differ; first: %s", bad, cases, why);
+        printf("  %s: pwconv %d cases, %d differ\n", t->isa, cases, bad);
+        if (t->add != bd_qu8_add_ref) {
+            /* ADD: every (a, b) pair, several quantisations, odd lengths, out aliasing b */
+            static uint8_t a[65536 + 17], bb[65536 + 17], want[65536 + 17], got[65536 + 17];
+            int addbad = 0, addcases = 0;
+            for (int q = 0; q < 12; q++) {
+                float sa = 0.05f + (float)(next() % 1000) / 1000.0f, sb = 0.05f + (float)(next() % 1000) / 1000.0f;
+                float so = (sa > sb ? sa : sb) * (0.6f + (float)(next() % 100) / 100.0f);
+                bd_qu8_add_params ap;
+                bd_qu8_add_setup(&ap, sa, zps[q % 3], sb, zps[(q / 3) % 3], so,
+                                 (int32_t)(next() % 256), (int)(next() % 3));
+                size_t n = q == 0 ? 65536 : (size_t[]){1, 15, 16, 17, 1000, 65553}[q % 6];
+                for (size_t i = 0; i < n; i++) {
+                    a[i] = q == 0 ? (uint8_t)(i & 255) : (uint8_t)next();
+                    bb[i] = q == 0 ? (uint8_t)(i >> 8) : (uint8_t)next();
+                }
+                bd_qu8_add_ref(a, bb, n, want, &ap);
+                memcpy(got, bb, n);
+                t->add(a, got, n, got, &ap);              /* in place, as the network runs it */
+                addcases++;
+                addbad += memcmp(got, want, n) != 0;
+            }
+            CHECK(addbad == 0, "%s add: %d of %d cases differ from the reference", t->isa, addbad, addcases);
+            printf("  %s: add %d cases, %d differ\n", t->isa, addcases, addbad);
+        }
+        if (t->dwconv3x3 == bd_qu8_dwconv3x3_ref)
+            continue;
+        static const int chans[] = {1, 3, 7, 8, 9, 16, 17, 33, 960}, widths[] = {1, 2, 65};
+        cases = bad = 0;
+        why[0] = 0;
+        for (int a = 0; a < 9; a++)
+            for (int b = 0; b < 3; b++)
+                for (int st = 1; st <= 2; st++)
+                    for (int d = 1; d <= 4; d *= 2)
+                        for (int mode = 0; mode < 3; mode++) {
+                            if (chans[a] == 960 && (mode || b == 2))
+                                continue;          /* big: one border case per stride/dilation */
+                            int h = 1 + (int)(next() % 7);
+                            char w1[400];
+                            cases++;
+                            if (!run_dw(t, chans[a], widths[b], h, st, d, zps[(a + mode) % 3],
+                                        zps[(b + st + mode) % 3], mode, w1, sizeof w1) && !bad++)
+                                snprintf(why, sizeof why, "%s", w1);
+                        }
+        CHECK(bad == 0, "%d of %d dwconv cases differ; first: %s", bad, cases, why);
+        printf("  %s: dwconv3x3 %d cases, %d differ\n", t->isa, cases, bad);
+    }
+    if (!tables && !(only && *only))
+        printf("  no int8 SIMD table runs here: only the reference\n");
+    return check_done("test_qu8_kernels");
+}
