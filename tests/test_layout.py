@@ -38,7 +38,7 @@ def check(ok, msg):
 LAYERS = ["io", "engine", "compose", "cli"]           # bottom to top
 KERNEL_HEADERS = re.compile(r'^(kernels[a-z_]*\.h|simd/[a-z0-9_]+\.h|[a-z0-9_]+_body\.h)$')
 PUBLIC = ["src/backdrop.h", "src/io/image_io.h", "src/engine/segmenter.h",
-          "src/compose/compose.h"]
+          "src/compose/compose.h", "src/compose/stream.h", "src/io/y4m.h", "src/io/yuv.h"]
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
