@@ -305,6 +305,17 @@ else
 fi
 md ""
 
+# ------------------------------------------------------------------ video -----------
+say "video streams through a pipe (bench/video_fps.sh)"
+md "## Video: \`backdrop blur --video - -o -\` through a pipe"
+md ""
+if command -v ffmpeg >/dev/null 2>&1 && BIN=$BIN SHARED=$SHARED RUNS=3 sh bench/video_fps.sh "$LOGS/video.md" >"$LOGS/video.log" 2>&1; then
+    cat "$LOGS/video.md" >&3
+else
+    md "(video benchmark skipped or failed: needs ffmpeg; see $LOGS/video.log)"
+fi
+md ""
+
 # ------------------------------------------------------------------ kernels ---------
 say "kernels on the network's shapes"
 if [ -x "$BUILD/bench/bench_kernels" ] && [ -f "$D10" ] && [ -f "$D05" ]; then

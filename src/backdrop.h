@@ -19,7 +19,9 @@
  * one-line message in err. The three modules it gathers, from the bottom up:
  *   io/image_io.h       read and write image files (PNG, JPEG, BMP, TGA);
  *   engine/segmenter.h  the model and the segmenter (the network, its pre/post-processing);
- *   compose/compose.h   mattes, the guided filter, the blur and the effects.
+ *   compose/compose.h   mattes, the guided filter, the blur and the effects;
+ *   compose/stream.h    video: a stream object fed one frame at a time (RGB or Y'CbCr),
+ *                       with io/y4m.h (YUV4MPEG2 streams) and io/yuv.h (Y'CbCr <-> RGB).
  */
 #ifndef BACKDROP_H
 #define BACKDROP_H
@@ -27,5 +29,8 @@
 #include "io/image_io.h"
 #include "engine/segmenter.h"
 #include "compose/compose.h"
+#include "compose/stream.h"
+#include "io/y4m.h"
+#include "io/yuv.h"
 
 #endif

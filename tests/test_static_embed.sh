@@ -14,7 +14,7 @@ set -u
 passed=0; failed=0; skipped=0
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL: $*"; }
-skip() { skipped=$((skipped + 1)); echo "skip: $*"; }
+skip() { skipped=$((skipped + 1)); echo "skipped: test_static_embed: $*"; }
 done_() {
     extra=""; [ "$skipped" -gt 0 ] && extra=", $skipped skipped"
     echo "test_static_embed: $passed passed, $failed failed$extra"; [ "$failed" -eq 0 ]; exit $?
@@ -49,7 +49,7 @@ one() {
     echo "size: $arch static with $(basename "$E") embedded: $(stat -c %s "$B") bytes"
     line=$(cd "$out/empty" && env -u BACKDROP_MODEL $run "$B" info 2>&1 | head -n 1)
     case "$line" in
-        "file              $(basename "$E") (embedded) ($(stat -c %s "$E") bytes, format version 1, embedded in the executable)") ok;;
+        "file              $(basename "$E") (embedded) ($(stat -c %s "$E") bytes, format version "[0-9]", embedded in the executable)") ok;;
         *) bad "$arch: info in an empty folder: '$line'";;
     esac
     (cd "$out/empty" && env -u BACKDROP_MODEL $run "$B" blur "$IMG" -o out.jpg -q) 2>"$T/err" &&

@@ -3,9 +3,11 @@
 #   sh tools/deps.sh build   what `make` needs: gcc, make, python3, libstb-dev
 #   sh tools/deps.sh test    also what `make test` needs: the aarch64 cross compiler and
 #                            qemu-user (NEON kernels run under emulation), clang + its
-#                            runtime (fuzzing, LeakSanitizer), valgrind, and Bochs with
+#                            runtime (fuzzing, LeakSanitizer), valgrind, ffmpeg (video
+#                            clips in and out: test_y4m, test_temporal, test_video.sh),
+#                            and Bochs with
 #                            isolinux + xorriso (AVX-512 kernels run in an emulated
-#                            Skylake-X: tests/bochs_run.sh)
+#                            Skylake-X: tests/emu/bochs_run.sh)
 #   sh tools/deps.sh bench   also the peers `make bench` compares against: OpenCV's Python
 #                            module and XNNPACK
 # As root, missing packages are installed with apt-get; otherwise the missing ones are named.
@@ -27,6 +29,7 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
     need_cmd clang clang
     need libclang-rt-14-dev /usr/lib/llvm-14/lib/clang/14.0.6/lib/linux/libclang_rt.fuzzer-x86_64.a
     need_cmd valgrind valgrind
+    need_cmd ffmpeg ffmpeg       # tests/test_y4m.c, test_video*: real clips in and out
     # tests/test_install.sh (pkg-config builds the C example, man -l renders the page,
     # groff checks it) and tests/test_static_embed.sh (file tells a static binary)
     need_cmd pkg-config pkg-config
@@ -37,7 +40,7 @@ if [ "$want" = test ] || [ "$want" = bench ]; then
     # tests/test_voc_int8.c decodes the VOC photos as the int8 reference did (djpeg)
     need_cmd libjpeg-turbo-progs jpegtran
     need_cmd libjpeg-turbo-progs djpeg
-    # tests/bochs_run.sh: bochs-term only stands for the GUI plugin bochs depends on,
+    # tests/emu/bochs_run.sh: bochs-term only stands for the GUI plugin bochs depends on,
     # so that apt does not pull in bochs-wx and GTK (the runner uses the rfb display)
     need_cmd bochs bochs
     need bochs-term /usr/lib/x86_64-linux-gnu/bochs/plugins/libbx_term_gui.so

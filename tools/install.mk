@@ -5,7 +5,7 @@
 #
 #   $(PREFIX)/bin/backdrop                     the command line
 #   $(PREFIX)/lib/libbackdrop.a                the library (everything but the CLI)
-#   $(PREFIX)/include/backdrop/backdrop.h      the public header, and the three it gathers
+#   $(PREFIX)/include/backdrop/backdrop.h      the public header, and the ones it gathers
 #   $(PREFIX)/lib/pkgconfig/backdrop.pc        pkg-config --cflags --libs backdrop
 #   $(PREFIX)/share/backdrop/*.bdw             the converted weights (DATADIR: compiled into
 #                                              the binary's model search, src/cli/model_path.c)
@@ -19,7 +19,8 @@ INCLUDEDIR ?= $(PREFIX)/include
 MANDIR     ?= $(PREFIX)/share/man
 PKGDIR     ?= $(LIBDIR)/pkgconfig
 INSTALL    ?= install
-PUB_HEADERS := src/backdrop.h src/io/image_io.h src/engine/segmenter.h src/compose/compose.h
+PUB_HEADERS := src/backdrop.h src/io/image_io.h src/engine/segmenter.h src/compose/compose.h \
+               src/compose/stream.h src/io/y4m.h src/io/yuv.h
 INST_WEIGHTS = $(wildcard $(WEIGHTS))
 
 .PHONY: install uninstall

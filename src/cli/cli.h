@@ -59,4 +59,21 @@ int cli_replace(int argc, char **argv);
 int cli_gray(int argc, char **argv);
 int cli_cutout(int argc, char **argv);
 int cli_mask(int argc, char **argv);
+
+/* the effects on a YUV4MPEG2 stream (cli_video.c), after cli_effects.c parsed and checked
+ * the options */
+#include "backdrop.h"
+typedef struct cli_video_job {
+    const char *name;            /* the subcommand, for messages */
+    const char *input, *output;  /* files or "-" */
+    const char *background;      /* replace: a picture or a .y4m stream, or NULL */
+    const bd_model *model;
+    bd_stream_opts stream;
+    int threads;                 /* --threads (0: default) */
+    int quiet, timing;
+} cli_video_job;
+int cli_video_run(const cli_video_job *job);
+/* Runs the process again with OMP_WAIT_POLICY=passive unless it is set (cli_video.c says
+ * why); returns if it is set or the re-run is impossible. */
+void cli_video_passive_wait(void);
 #endif

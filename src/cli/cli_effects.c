@@ -5,7 +5,8 @@
  * One pipeline for all of them: decode -> segment (backdrop.h) -> soft mask of the chosen
  * classes -> matte refinement (matte.c) -> composition (effects.c) -> encode (atomic). The
  * option parsing, the output naming for several inputs (-o DIR/), the refusal to overwrite
- * an input and the per-stage timings (--time) are shared here.
+ * an input and the per-stage timings (--time) are shared here. Video streams (--video or a
+ * .y4m name) are checked here and run by cli_video.c.
  */
 #include <errno.h>
 #include <math.h>
@@ -20,6 +21,7 @@
 #include "backdrop.h"
 #include "cli/cli.h"
 #include "compose/compose.h"
+#include "compose/temporal.h"
 #include "io/image_io.h"
 #include "io/clock.h"
 #include "io/threads.h"
@@ -43,6 +45,9 @@ typedef struct {
     const char *background;      /* replace: picture */
     uint8_t color[3];
     int has_color;
+    int video;                   /* --video (or a .y4m input/output): cli_video.c */
+    float smooth;                /* video: temporal smoothing strength */
+    int every;                   /* video: the network on every N-th frame */
 } fx_opts;
 
 /* ------------------------------------------------------------------ help -------------- */
@@ -65,7 +70,10 @@ static void help(const fx_opts *o, FILE *to)
         [BD_FX_CUTOUT] = "backdrop cutout a.jpg b.jpg -o cutouts/",
         [BD_FX_MASK] = "backdrop mask car.jpg --class car -o car_mask.png",
     };
-    fprintf(to, "usage: backdrop %s IN... -o OUT [options]\n  %s\n\n", o->name, what[o->kind]);
+    fprintf(to, "usage: backdrop %s IN... -o OUT [options]\n", o->name);
+    if (o->kind != BD_FX_CUTOUT)
+        fprintf(to, "       backdrop %s --video IN.y4m|- -o OUT.y4m|- [options]\n", o->name);
+    fprintf(to, "  %s\n\n", what[o->kind]);
     if (o->kind == BD_FX_BLUR)
         fprintf(to, "  --strength S     Gaussian sigma of the blur in pixels (default 1.5%% of the\n"
                     "                   longer side: 7.7 px at 512, 60 px at 4000; 0 = none)\n");
@@ -73,6 +81,18 @@ static void help(const fx_opts *o, FILE *to)
         fprintf(to, "  --background F   picture behind the subject, scaled to cover and centred\n"
                     "  --color C        solid colour instead: '#RRGGBB', '#RGB', white, black,\n"
                     "                   gray, red, green, blue ('white' whitens the background)\n");
+    if (o->kind != BD_FX_CUTOUT)
+        fprintf(to,
+                "  --video          IN and OUT are YUV4MPEG2 streams (ffmpeg -f yuv4mpegpipe),\n"
+                "                   files or - (stdin/stdout); also chosen by a .y4m name.\n"
+                "                   The colour space and frame rate are written back (mask:\n"
+                "                   a mono stream); replace --background may be a .y4m\n"
+                "                   stream (looped). Frames are written and flushed as done.\n"
+                "  --smooth A       video: temporal smoothing of the matte, 0 (off) .. 0.99\n"
+                "                   (default %.2f): still parts stop flickering, moving parts\n"
+                "                   follow at once\n"
+                "  --every N        video: run the network on every N-th frame only, reuse\n"
+                "                   its result between (default 1)\n", BD_TEMPORAL_DEFAULT);
     fprintf(to,
             "  -o OUT           output file, its extension picks the format (.png .jpg .bmp\n"
             "                   .tga); with several inputs a directory: -o DIR/ writes\n"
@@ -243,6 +263,18 @@ static int parse(int argc, char **argv, fx_opts *o)
                 return usage_error(o, "--precision must be int8 or f32, not '%s'", argv[i]);
         } else if (!strcmp(a, "--time")) {
             o->timing = 1;
+        } else if (!strcmp(a, "--video")) {
+            o->video = 1;
+        } else if (!strcmp(a, "--smooth")) {
+            NEXT();
+            if (parse_num(argv[i], 0, 0.99, &v))
+                return usage_error(o, "--smooth must be 0..0.99, not '%s'", argv[i]);
+            o->smooth = (float)v;
+        } else if (!strcmp(a, "--every")) {
+            NEXT();
+            if (parse_num(argv[i], 1, 1000, &v) || v != floor(v))
+                return usage_error(o, "--every must be an integer 1..1000, not '%s'", argv[i]);
+            o->every = (int)v;
         } else if (!strcmp(a, "--no-orient")) {
             o->load_flags |= BD_LOAD_NO_ORIENT;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
@@ -521,6 +553,78 @@ done:
     return rc;
 }
 
+/* ------------------------------------------------------------------ video ----------- */
+
+/* backdrop EFFECT --video IN -o OUT: checks what only a stream allows, loads the model and
+ * hands over to cli_video.c. */
+static int run_video(const fx_opts *o)
+{
+    if (o->ninputs != 1) return usage_error(o, "--video takes one input stream, not %s",
+                                            o->ninputs > 1 ? "several" : "none");
+    const char *in = o->inputs[0], *out = o->output;
+    if (o->kind == BD_FX_CUTOUT)
+        return usage_error(o, "a YUV4MPEG2 stream has no alpha channel: no cutout%s", "");
+    if (o->side_by_side || o->max_side)
+        return usage_error(o, "--side-by-side and --max-side are for pictures, not --video%s",
+                           "");
+    if (strcmp(out, "-") && !has_ext(out, "y4m"))
+        return usage_error(o, "%s: a video output is a .y4m file or - (standard output)", out);
+    cli_video_passive_wait();
+    int rc = BD_EXIT_FAIL;
+    bd_model *m = NULL;
+    char *err = malloc(CLI_ERRLEN), *model_path = NULL;
+    if (!err) goto done;
+    if (!(model_path = cli_model_path(o->model, err, CLI_ERRLEN))) {
+        fprintf(stderr, "backdrop %s: %s\n", o->name, err);
+        goto done;
+    }
+    if (strcmp(out, "-")) {
+        const char *reads[3] = {strcmp(in, "-") ? in : NULL, o->background, model_path};
+        const char *what[3] = {"an input", "the background", "the weights file"};
+        int c = cli_check_output(out, reads, what, 3, err, CLI_ERRLEN);
+        if (c == BD_EXIT_USAGE) {
+            rc = usage_error(o, "%s", err);
+            goto done;
+        }
+        if (c) {
+            fprintf(stderr, "backdrop %s: %s\n", o->name, err);
+            rc = c;
+            goto done;
+        }
+    }
+    if (bd_threads_start(o->threads, err, CLI_ERRLEN) < 0 ||
+        !(m = cli_load_model(model_path, err, CLI_ERRLEN))) {
+        fprintf(stderr, "backdrop %s: %s\n", o->name, err);
+        goto done;
+    }
+    cli_video_job job = {.name = o->name, .input = in, .output = out,
+                         .background = o->background, .model = m, .quiet = o->quiet,
+                         .timing = o->timing, .threads = o->threads};
+    job.stream = bd_stream_defaults();
+    rc = resolve_classes(o, m, job.stream.classes, &job.stream.nclasses);
+    if (rc < 0) {
+        job.stream.seg.output_stride = o->os;
+        job.stream.seg.threads = o->threads;
+        job.stream.seg.precision = (bd_precision)o->precision;
+        job.stream.matte = o->matte;
+        job.stream.smooth = o->smooth;
+        job.stream.every = o->every;
+        job.stream.fx.kind = o->kind;
+        job.stream.fx.sigma = o->strength;
+        if (o->kind == BD_FX_OVER && o->has_color) {
+            job.stream.fx.kind = BD_FX_COLOR;
+            memcpy(job.stream.fx.color, o->color, 3);
+        }
+        rc = cli_video_run(&job);
+    }
+done:
+    if (!err) fprintf(stderr, "backdrop %s: out of memory\n", o->name);
+    bd_model_free(m);
+    free(model_path);
+    free(err);
+    return rc;
+}
+
 /* ------------------------------------------------------------------ entry points ------ */
 
 static int run_effect(bd_fx_kind kind, int argc, char **argv)
@@ -532,6 +636,8 @@ static int run_effect(bd_fx_kind kind, int argc, char **argv)
     o.matte = bd_matte_defaults();
     o.strength = -1.0f;
     o.quality = 95;
+    o.smooth = BD_TEMPORAL_DEFAULT;
+    o.every = 1;
     int rc = parse(argc, argv, &o);
     char **outs = NULL;
     bd_model *m = NULL;
@@ -539,6 +645,10 @@ static int run_effect(bd_fx_kind kind, int argc, char **argv)
     bd_image bg = {0};
     char *model_path = NULL, *err = NULL;
     if (rc >= 0) goto done;
+    if (o.video || has_ext(o.inputs[0], "y4m") || has_ext(o.output, "y4m")) {
+        rc = run_video(&o);
+        goto done;
+    }
     if (!(err = malloc(CLI_ERRLEN))) {
         rc = BD_EXIT_FAIL;
         goto done;

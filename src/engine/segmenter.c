@@ -24,6 +24,7 @@ struct bd_segmenter {
     bd_qnetwork *qnet;          /* int8 (exactly one of the two) */
     const bd_qu8_kernels *qk;
     int size, threads;
+    int in_w, in_h;             /* the network input: size x size unless asked otherwise */
     int tw, th, ow, oh;         /* last run: resized and original sizes */
     int has_result;
     double preprocess_ms, network_ms;
@@ -41,8 +42,14 @@ bd_segmenter *bd_segmenter_new(const bd_model *m, const bd_segmenter_opts *opts,
         o.output_stride = m->export_output_stride;
     if (o.input_size == 0)
         o.input_size = m->input_size;
-    if (o.input_size < 17 || o.input_size > 4097) {
-        snprintf(err, errlen, "input size must be 17..4097, not %d", o.input_size);
+    if (o.input_width == 0)
+        o.input_width = o.input_size;
+    if (o.input_height == 0)
+        o.input_height = o.input_size;
+    if (o.input_size < 17 || o.input_size > 4097 || o.input_width < 17 ||
+        o.input_width > 4097 || o.input_height < 17 || o.input_height > 4097) {
+        snprintf(err, errlen, "input size must be 17..4097, not %dx%d", o.input_width,
+                 o.input_height);
         return NULL;
     }
     if (o.threads < 0 || o.threads > BD_MAX_THREADS) {
@@ -59,10 +66,12 @@ bd_segmenter *bd_segmenter_new(const bd_model *m, const bd_segmenter_opts *opts,
     s->m = m;
     s->k = o.kernels;
     s->size = o.input_size;
+    s->in_w = o.input_width;
+    s->in_h = o.input_height;
     s->threads = o.threads;
     if (o.precision == BD_PRECISION_INT8) {
         s->qk = bd_qu8_kernels_select(err, errlen);
-        if (s->qk && (s->qnet = bd_qnetwork_new(m, o.input_size, o.input_size, o.output_stride,
+        if (s->qk && (s->qnet = bd_qnetwork_new(m, s->in_h, s->in_w, o.output_stride,
                                                 err, errlen)) &&
             bd_qnetwork_prepare(s->qnet, s->qk)) {
             snprintf(err, errlen, "out of memory packing the int8 weights");
@@ -72,7 +81,7 @@ bd_segmenter *bd_segmenter_new(const bd_model *m, const bd_segmenter_opts *opts,
         if (s->qnet)            /* the float tensors are not read by the int8 network */
             bd_weights_release(m->file, BDW_DTYPE_F32);
     } else if (o.precision == BD_PRECISION_DEFAULT || o.precision == BD_PRECISION_F32) {
-        s->net = bd_network_new(m, o.input_size, o.input_size, o.output_stride, err, errlen);
+        s->net = bd_network_new(m, s->in_h, s->in_w, o.output_stride, err, errlen);
     } else {
         snprintf(err, errlen, "unknown precision %d", (int)o.precision);
     }
@@ -130,6 +139,11 @@ int bd_segmenter_run(bd_segmenter *s, const uint8_t *rgb, int w, int h,
     s->has_result = 0;
     if (check_size(w, h, err, errlen))
         return -1;
+    if (s->in_w != s->size || s->in_h != s->size) {
+        snprintf(err, errlen, "a %dx%d network input takes resized images "
+                 "(bd_segmenter_run_resized)", s->in_w, s->in_h);
+        return -1;
+    }
     if (s->threads > 0)
         omp_set_num_threads(s->threads);
     double t0 = bd_now_ms();
@@ -151,13 +165,13 @@ int bd_segmenter_run_resized(bd_segmenter *s, const uint8_t *rgb, int tw, int th
     s->has_result = 0;
     if (check_size(orig_w, orig_h, err, errlen))
         return -1;
-    if (tw < 1 || th < 1 || tw > s->size || th > s->size) {
+    if (tw < 1 || th < 1 || tw > s->in_w || th > s->in_h) {
         snprintf(err, errlen, "resized image %dx%d does not fit the %dx%d input",
-                 tw, th, s->size, s->size);
+                 tw, th, s->in_w, s->in_h);
         return -1;
     }
     double t0 = bd_now_ms();
-    bd_preprocess_normalise_pad(rgb, tw, th, net_input(s), s->size, s->size,
+    bd_preprocess_normalise_pad(rgb, tw, th, net_input(s), s->in_w, s->in_h,
                              s->m->norm_scale, s->m->norm_offset);
     s->preprocess_ms = bd_now_ms() - t0;
     s->tw = tw;
@@ -185,9 +199,9 @@ int bd_segmenter_labels(const bd_segmenter *s, uint8_t *labels, char *err, size_
     int32_t zp;
     /* int8: the uint8 graph's own end (uint8 resize + argmax), so the labels are TFLite's */
     if (s->qnet ? bd_postprocess_labels_u8(bd_qnetwork_logits_u8(s->qnet, &scale, &zp), fw, fh,
-                                           nc, s->size, s->size, s->tw, s->th, s->ow, s->oh,
+                                           nc, s->in_w, s->in_h, s->tw, s->th, s->ow, s->oh,
                                            labels)
-                : bd_postprocess_labels(s->k, logits, fw, fh, nc, s->size, s->size, s->tw,
+                : bd_postprocess_labels(s->k, logits, fw, fh, nc, s->in_w, s->in_h, s->tw,
                                         s->th, s->ow, s->oh, labels)) {
         snprintf(err, errlen, "out of memory computing labels");
         return -1;
@@ -212,7 +226,7 @@ int bd_segmenter_mask(const bd_segmenter *s, const int *classes, int n,
         }
         chosen[classes[i]] = 1;
     }
-    if (bd_postprocess_soft_mask(logits, fw, fh, nc, s->size, s->size, s->tw, s->th,
+    if (bd_postprocess_soft_mask(logits, fw, fh, nc, s->in_w, s->in_h, s->tw, s->th,
                               s->ow, s->oh, chosen, mask, mask_u8)) {
         snprintf(err, errlen, "out of memory computing the mask");
         return -1;
@@ -227,6 +241,8 @@ void bd_segmenter_get_info(const bd_segmenter *s, bd_segmenter_info *info)
     info->output_stride = s->qnet ? bd_qnetwork_plan(s->qnet)->output_stride
                                   : bd_network_output_stride(s->net);
     info->input_size = s->size;
+    info->input_width = s->in_w;
+    info->input_height = s->in_h;
     info->threads = s->threads > 0 ? s->threads : omp_get_max_threads();
     info->arena_bytes = s->qnet ? bd_qnetwork_arena_bytes(s->qnet) : bd_network_arena_bytes(s->net);
     info->preprocess_ms = s->preprocess_ms;

@@ -38,6 +38,9 @@ typedef enum { BD_PRECISION_DEFAULT = 0, BD_PRECISION_F32, BD_PRECISION_INT8 } b
 typedef struct bd_segmenter_opts {
     int output_stride;          /* 8 (slower, finer) or 16; 0: the model's exported one */
     int input_size;             /* side of the square network input; 0: the model's (513) */
+    int input_width;            /* a non-square input, for images all of one shape (video: */
+    int input_height;           /* a 16:9 frame needs 513 x 289, not 513 x 513): 0 = input_size;
+                                   only bd_segmenter_run_resized takes such an input */
     int threads;                /* OpenMP threads; 0: OpenMP's default (all cores) */
     const bd_kernels *kernels;  /* NULL: bd_kernels_select() (best for this CPU or
                                    $BACKDROP_ISA); with int8 the float post-processing's */
@@ -79,6 +82,7 @@ typedef struct bd_segmenter_info {
     const char *isa;            /* kernels in use: "scalar", "avx2", ... */
     const char *precision;      /* "f32" or "int8" */
     int output_stride, input_size, threads;
+    int input_width, input_height;  /* the network input (input_size when square) */
     size_t arena_bytes;         /* activation memory: the network's peak */
     double preprocess_ms, network_ms;   /* of the last run */
 } bd_segmenter_info;

@@ -7,11 +7,14 @@
  *   /bochs_run/argv  NUL-separated: the program's path in the guest, then its argv
  *   /bochs_run/env   NUL-separated VAR=VALUE strings, the whole environment (last wins)
  *   /bochs_run/cwd   the working directory (no trailing newline)
+ *   /bochs_run/require  optional: /proc/cpuinfo flags the CPU must have, one a line
+ *                       (the runner's --vnni writes avx512_vnni)
  * and prints marker lines the runner looks for on the serial log:
- *   BOCHS_RUN_CPU avx512f=N avx512dq=N avx512bw=N avx512vl=N zmm_state=N
+ *   BOCHS_RUN_CPU avx512f=N avx512dq=N avx512bw=N avx512vl=N avx512_vnni=N zmm_state=N
  *   BOCHS_RUN_BEGIN                 (the program's output follows)
  *   BOCHS_RUN_EXIT=<code>           (128+signal when it was killed by a signal)
- * The program does not run (exit 125 reported) when the CPU lacks avx512f.
+ * The program does not run (exit 125 reported) when the CPU lacks avx512f, or a flag
+ * that /bochs_run/require names, so a misconfigured emulator cannot pass a test.
  * When /bochs_run/dmesg exists, the kernel log is printed first (to debug the boot).
  * Then it powers the machine off through ACPI, which makes Bochs quit (the runner
  * usually kills Bochs as soon as the status line is complete).
@@ -151,15 +154,25 @@ int main(void) {
     char *cpuinfo = slurp("/proc/cpuinfo", NULL);
     int f = has_flag(cpuinfo, "avx512f"), dq = has_flag(cpuinfo, "avx512dq");
     int bw = has_flag(cpuinfo, "avx512bw"), vl = has_flag(cpuinfo, "avx512vl");
+    int vnni = has_flag(cpuinfo, "avx512_vnni");
     int zmm = zmm_state_enabled();
     char line[256];
     snprintf(line, sizeof line,
-             "\nBOCHS_RUN_CPU avx512f=%d avx512dq=%d avx512bw=%d avx512vl=%d zmm_state=%d\n", f, dq,
-             bw, vl, zmm);
+             "\nBOCHS_RUN_CPU avx512f=%d avx512dq=%d avx512bw=%d avx512vl=%d avx512_vnni=%d "
+             "zmm_state=%d\n",
+             f, dq, bw, vl, vnni, zmm);
     say(line);
     if (!f || !zmm) {
         say("BOCHS_RUN_BEGIN\nBOCHS_RUN_EXIT=125\n");
         power_off();
+    }
+    char *req = slurp("/bochs_run/require", NULL);
+    for (char *w = req ? strtok(req, " \n") : NULL; w; w = strtok(NULL, " \n")) {
+        if (!has_flag(cpuinfo, w)) {
+            snprintf(line, sizeof line, "BOCHS_RUN_MISSING %.100s\nBOCHS_RUN_BEGIN\nBOCHS_RUN_EXIT=125\n", w);
+            say(line);
+            power_off();
+        }
     }
 
     size_t alen = 0, elen = 0;
