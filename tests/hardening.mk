@@ -94,9 +94,11 @@ FUZZ_MAXLEN_fuzz_image   := 32768
 FUZZ_MAXLEN_fuzz_cli     := 512
 FUZZ_FLAGS_fuzz_cli      := -close_fd_mask=3
 
-$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libbackdrop.a $(wildcard tests/*.h)
+# (the command-line fuzzer calls the subcommands: the CLI's archive comes first)
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_BUILD)/libbackdrop_cli.a $(FUZZ_BUILD)/libbackdrop.a \
+                      $(wildcard tests/*.h)
 	clang -std=c11 -O1 -g $(FUZZ_SAN) $(FUZZ_DEFS) -fsanitize=fuzzer -fopenmp -D_POSIX_C_SOURCE=200809L \
-	    -Isrc -Ikernels -Itests -o $@ $< $(FUZZ_BUILD)/libbackdrop.a -lm
+	    -Isrc -Ikernels -Itests -o $@ $< $(FUZZ_BUILD)/libbackdrop_cli.a $(FUZZ_BUILD)/libbackdrop.a -lm
 
 $(BUILD)/fuzz/make_seeds: tests/fuzz/make_seeds.c $(LIB) $(wildcard tests/*.h)
 	@mkdir -p $(dir $@)
