@@ -143,41 +143,41 @@ static int stage_read(pipe_t *p, long f)
     return rc == 1 ? 0 : -1;
 }
 
-static int stage_segment(pipe_t *p, long f)
+/* The end of the network or compositing stage of frame f: on success the frame moves on to
+ * `next`; on failure (rc != 0, reason e) the stream faults at this frame. */
+static int stage_end(pipe_t *p, long f, int rc, const char *e, int next)
 {
-    slot *s = &p->s[f % SLOTS];
-    char err[512], e[400];
-    double t0 = bd_now_ms();
-    int rc = bd_stream_segment(p->stream, s->rgb, s->prob, e, sizeof e);
-    p->t_net += bd_now_ms() - t0;
     if (rc) {
+        char err[512];
         snprintf(err, sizeof err, "backdrop %s: frame %ld: %s", p->job->name, f + 1, e);
         pthread_mutex_lock(&p->mu);
         fault(p, f, err);
         pthread_mutex_unlock(&p->mu);
         return -1;
     }
-    set_state(p, f, SEGMENTED);
+    set_state(p, f, next);
     return 0;
+}
+
+static int stage_segment(pipe_t *p, long f)
+{
+    slot *s = &p->s[f % SLOTS];
+    char e[400];
+    double t0 = bd_now_ms();
+    int rc = bd_stream_segment(p->stream, s->rgb, s->prob, e, sizeof e);
+    p->t_net += bd_now_ms() - t0;
+    return stage_end(p, f, rc, e, SEGMENTED);
 }
 
 static int stage_compose(pipe_t *p, long f)
 {
     slot *s = &p->s[f % SLOTS];
-    char err[512], e[400];
+    char e[400];
     double t0 = bd_now_ms();
     const uint8_t *bg = p->bgin ? s->bg : p->bg_still;
     int rc = bd_stream_composite(p->stream, s->rgb, s->prob, bg, s->out, e, sizeof e);
     p->t_comp += bd_now_ms() - t0;
-    if (rc) {
-        snprintf(err, sizeof err, "backdrop %s: frame %ld: %s", p->job->name, f + 1, e);
-        pthread_mutex_lock(&p->mu);
-        fault(p, f, err);
-        pthread_mutex_unlock(&p->mu);
-        return -1;
-    }
-    set_state(p, f, COMPOSED);
-    return 0;
+    return stage_end(p, f, rc, e, COMPOSED);
 }
 
 static int stage_write(pipe_t *p, long f)

@@ -33,15 +33,10 @@ typedef struct loader {       /* state while resolving one model */
 
 static int fail(loader *L, const char *fmt, ...)
 {
-    if (L->err && L->errlen) {
-        int n = snprintf(L->err, L->errlen, "%s: ", L->m->file->path);
-        if (n >= 0 && (size_t)n < L->errlen) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(L->err + n, L->errlen - (size_t)n, fmt, ap);
-            va_end(ap);
-        }
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    bd_file_verror(L->err, L->errlen, L->m->file->path, fmt, ap);
+    va_end(ap);
     return 0;
 }
 

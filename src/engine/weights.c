@@ -50,16 +50,21 @@ static uint64_t rd64(const uint8_t *p)
 }
 
 /* Writes "PATH: message" into err (if there is room for anything at all). */
-static void fail(char *err, size_t errlen, const char *path, const char *fmt, ...)
+void bd_file_verror(char *err, size_t errlen, const char *path, const char *fmt, va_list ap)
 {
     if (!err || errlen == 0)
         return;
     int n = snprintf(err, errlen, "%s: ", path);
     if (n < 0 || (size_t)n >= errlen)
         return;
+    vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+}
+
+static void fail(char *err, size_t errlen, const char *path, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+    bd_file_verror(err, errlen, path, fmt, ap);
     va_end(ap);
 }
 

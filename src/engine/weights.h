@@ -7,6 +7,7 @@
 #ifndef BACKDROP_WEIGHTS_H
 #define BACKDROP_WEIGHTS_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,5 +58,8 @@ void bd_weights_release_bytes(const bdw_file *f, const void *p, size_t n);
 const bdw_tensor *bd_weights_find(const bdw_file *f, const char *name);
 /* Value of metadata key, copied into out (NUL-terminated); returns 0 if absent. */
 int bd_weights_meta(const bdw_file *f, const char *key, char *out, size_t outlen);
+
+/* The one-line error every loader writes: "PATH: " then fmt (weights.c, model.c, qmodel.c). */
+void bd_file_verror(char *err, size_t errlen, const char *path, const char *fmt, va_list ap);
 
 #endif
