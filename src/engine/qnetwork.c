@@ -14,6 +14,12 @@
  *   depthwise   the depthwise output; also the 512-channel concatenation
  *   input       the caller's float input (quantised into `expanded` at the start of a run)
  *   logits      uint8 and their float dequantisation
+ *
+ * The concatenation is never built (only for an observer): its image-pooling half is one
+ * vector repeated over every pixel, so that half of concat_projection's sum,
+ *     sum_{c < cpool} (pool[c] - in_zp)(w[c][j] - w_zp),
+ * is the same integer for every pixel. It is added to the bias (exactly, in int32) and
+ * the layer runs as a 1x1 convolution of the aspp0 output with the weight rows cpool.. only.
  */
 #include <omp.h>
 #include <stdio.h>
@@ -41,7 +47,9 @@ struct bd_qnetwork {
     /* the 1x1 weights packed for one int8 table (packed at its first run) */
     const bd_qu8_kernels *packed_for;
     unsigned char *packed;
-    const void *pw[MAX_PW];           /* per 1x1 layer: its packed weights, or NULL */
+    void *pw[MAX_PW];                 /* per 1x1 layer: its packed weights, or NULL */
+    int32_t *proj_bias0;              /* concat_projection's packed bias as packed */
+    int32_t *proj_bias;               /* its bias with the pooled half folded in (per run) */
 };
 
 static void *buffer(const bd_qnetwork *n, int which);
@@ -57,6 +65,10 @@ static const bd_qlayer *pw_layer(const bd_qmodel *q, int idx)
     return head[idx - 2 * MNV2_BLOCKS];
 }
 
+#define PW_CONCAT_PROJ (2 * MNV2_BLOCKS + 2)
+
+/* The k x n matrix of 1x1 layer idx, and its weights: concat_projection's without the rows
+ * of the image-pooling channels (folded into its bias at run time, see the top). */
 static void pw_shape(const bd_model *m, int idx, int *k, int *n)
 {
     if (idx == 0) {
@@ -68,8 +80,14 @@ static void pw_shape(const bd_model *m, int idx, int *k, int *n)
         ? (idx & 1 ? &m->blocks[idx / 2].project : &m->blocks[idx / 2].expand)
         : (const bd_layer *[]){&m->image_pooling, &m->aspp0, &m->concat_projection,
                                &m->logits}[idx - 2 * MNV2_BLOCKS];
-    *k = L->cin;
+    *k = L->cin - (idx == PW_CONCAT_PROJ ? m->image_pooling.cout : 0);
     *n = L->cout;
+}
+
+static const uint8_t *pw_weight(const bd_qnetwork *n, int idx)
+{
+    const uint8_t *w = pw_layer(n->q, idx)->weight;
+    return idx == PW_CONCAT_PROJ ? w + (size_t)n->m->image_pooling.cout * n->m->concat_projection.cout : w;
 }
 
 /* Packs every 1x1 layer's weights for table k (once per table); 0, or -1 out of memory. */
@@ -105,11 +123,13 @@ static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
         int kk, nn;
         pw_shape(n->m, i, &kk, &nn);
         const bd_qlayer *L = pw_layer(n->q, i);
-        k->pw_pack(L->weight, L->bias, kk, nn, &L->conv, n->packed + off[i]);
+        k->pw_pack(pw_weight(n, i), L->bias, kk, nn, &L->conv, n->packed + off[i]);
         n->pw[i] = n->packed + off[i];
+        if (i == PW_CONCAT_PROJ)          /* the bias the per-run term is added to */
+            memcpy(n->proj_bias0, n->pw[i], (size_t)nn * sizeof(int32_t));
         /* the packed copy is what runs: the file's pages of these weights can go (read
          * again from the file if another table packs them) */
-        bd_weights_release_bytes(n->m->file, L->weight, (size_t)kk * (size_t)nn);
+        bd_weights_release_bytes(n->m->file, pw_weight(n, i), (size_t)kk * (size_t)nn);
     }
     return 0;
 }
@@ -173,7 +193,8 @@ static void pw_run(const bd_qnetwork *n, const bd_qu8_kernels *k, int idx, const
     if (n->packed_for == k && n->pw[idx])
         k->pwconv_packed(in, m, kk, out, nn, n->pw[idx], &L->conv);
     else
-        k->pwconv(in, m, kk, out, nn, L->weight, L->bias, &L->conv);
+        k->pwconv(in, m, kk, out, nn, pw_weight(n, idx),
+                  idx == PW_CONCAT_PROJ ? n->proj_bias : L->bias, &L->conv);
 }
 
 static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
@@ -201,6 +222,13 @@ bd_qnetwork *bd_qnetwork_new(const bd_model *m, int in_h, int in_w, int output_s
     }
     n->m = m;
     n->q = m->q;
+    n->proj_bias0 = malloc(sizeof(int32_t) * (size_t)m->concat_projection.cout);
+    n->proj_bias = malloc(sizeof(int32_t) * (size_t)m->concat_projection.cout);
+    if (!n->proj_bias0 || !n->proj_bias) {
+        snprintf(err, errlen, "network: out of memory");
+        bd_qnetwork_free(n);
+        return NULL;
+    }
     bd_net_plan *p = &n->plan;
     bd_network_plan(m, in_h, in_w, output_stride, p);
 
@@ -244,6 +272,8 @@ void bd_qnetwork_free(bd_qnetwork *n)
         return;
     bd_arena_release(&n->arena);
     free(n->packed);
+    free(n->proj_bias0);
+    free(n->proj_bias);
     free(n);
 }
 
@@ -293,6 +323,29 @@ static void broadcast(const uint8_t *v, int c, size_t n, uint8_t *out, int strid
 {
     for (size_t p = 0; p < n; p++)
         memcpy(out + p * (size_t)stride, v, (size_t)c);
+}
+
+/* concat_projection's bias for this image: its own (or its packed form's) plus the pooled
+ * half of every pixel's sum, in int32 modulo 2^32 like the accumulators (see the top). */
+static void fold_pooled_half(bd_qnetwork *n, const bd_qu8_kernels *k, const uint8_t *pooled)
+{
+    const bd_qlayer *L = &n->q->concat_projection;
+    const int cpool = n->m->image_pooling.cout, cout = n->m->concat_projection.cout;
+    uint32_t *sum = (uint32_t *)n->proj_bias;
+    for (int j = 0; j < cout; j++)
+        sum[j] = 0;
+    for (int c = 0; c < cpool; c++) {
+        const uint32_t x = (uint32_t)((int32_t)pooled[c] - L->conv.in_zp);
+        const uint8_t *w = L->weight + (size_t)c * cout;
+        for (int j = 0; j < cout; j++)
+            sum[j] += x * (uint32_t)((int32_t)w[j] - L->conv.w_zp);
+    }
+    const int packed = n->packed_for == k && n->pw[PW_CONCAT_PROJ];
+    const int32_t *base = packed ? n->proj_bias0 : L->bias;
+    for (int j = 0; j < cout; j++)
+        sum[j] += (uint32_t)base[j];
+    if (packed)   /* the packed layout begins with the bias (kernels_quant.h) */
+        memcpy(n->pw[PW_CONCAT_PROJ], n->proj_bias, (size_t)cout * sizeof(int32_t));
 }
 
 int bd_qnetwork_prepare(bd_qnetwork *n, const bd_qu8_kernels *k)
@@ -371,12 +424,15 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
         broadcast(ipq, cpool, (size_t)hw, depthwise, cpool);
         observe(obs, ctx, "ResizeBilinear1", NULL, depthwise, fh, fw, cpool);
     }
-    broadcast(ipq, cpool, (size_t)hw, depthwise, cpool + caspp);
-    for (int px = 0; px < hw; px++)
-        memcpy(depthwise + (size_t)px * (cpool + caspp) + cpool, expanded + (size_t)px * caspp,
-               (size_t)caspp);
-    observe(obs, ctx, "concat", NULL, depthwise, fh, fw, cpool + caspp);
-    pw_run(n, k, 2 * MNV2_BLOCKS + 2, depthwise, hw, cpool + caspp, y, cproj);
+    if (obs) {
+        broadcast(ipq, cpool, (size_t)hw, depthwise, cpool + caspp);
+        for (int px = 0; px < hw; px++)
+            memcpy(depthwise + (size_t)px * (cpool + caspp) + cpool,
+                   expanded + (size_t)px * caspp, (size_t)caspp);
+        observe(obs, ctx, "concat", NULL, depthwise, fh, fw, cpool + caspp);
+    }
+    fold_pooled_half(n, k, ipq);
+    pw_run(n, k, PW_CONCAT_PROJ, expanded, hw, caspp, y, cproj);
     observe(obs, ctx, "concat_projection/Relu", NULL, y, fh, fw, cproj);
     uint8_t *lq = buffer(n, Q_LOGITS_U8);
     const int nc = m->num_classes;
