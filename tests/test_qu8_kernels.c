@@ -11,6 +11,7 @@
  * The depthwise 3x3 likewise: channels 1, 3, 7, 8, 9, 16, 17, 33, 960; widths 1, 2, 65;
  * heights 1..7; stride 1 and 2; dilation 1, 2, 4 (so every border, and maps smaller than the
  * filter); the same zero points, rounding ties and accumulator edges.
+ * Global average pool: maps of 1 .. 4225 pixels, 1 .. 320 channels, random and all 255.
  * Packed 1x1 weights: packing with bias + delta changes only the first n int32, by delta.
  * ADD: every pair of input bytes, 12 random quantisations, odd lengths, in place.
  * Tables without SIMD kernels (the scalar one) have nothing to compare (listed).
@@ -274,6 +275,26 @@ int main(void)
             free(xs);
             free(qw);
             free(qg);
+        }
+        if (t->avgpool != bd_qu8_avgpool_ref) {
+            /* global average pool: map sizes 1 .. 4225, odd channel counts, all-255 maps */
+            static const int hws[] = {1, 2, 3, 65, 1089, 4225}, cs[] = {1, 3, 7, 16, 17, 33, 160, 320};
+            int pcases = 0, pbad = 0;
+            for (int a = 0; a < 6; a++)
+                for (int b = 0; b < 8; b++)
+                    for (int mode = 0; mode < 2; mode++) {
+                        const size_t sz = (size_t)hws[a] * cs[b];
+                        uint8_t *in = malloc(sz), want[320], got[320];
+                        fill(in, sz, mode);
+                        bd_qu8_avgpool_ref(in, hws[a], cs[b], want);
+                        memset(got, 0xA5, sizeof got);
+                        t->avgpool(in, hws[a], cs[b], got);
+                        pcases++;
+                        pbad += memcmp(want, got, (size_t)cs[b]) != 0;
+                        free(in);
+                    }
+            CHECK(pbad == 0, "%s avgpool: %d of %d cases differ", t->isa, pbad, pcases);
+            printf("  %s: avgpool %d cases, %d differ\n", t->isa, pcases, pbad);
         }
         if (t->dwconv3x3 == bd_qu8_dwconv3x3_ref)
             continue;
