@@ -26,33 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/arena.h"
-#include "engine/qnetwork.h"
+#include "engine/band.h"
+#include "engine/qnetwork_internal.h"
 
-enum { Q_PING, Q_PONG, Q_EXPANDED, Q_DEPTHWISE, Q_INPUT, Q_LOGITS_U8, Q_LOGITS, Q_SMALL, Q_COUNT };
-
-/* The layers whose weights a table may pack, as one matrix product each: index 2i + 1 is
- * block i's project, 2i its expand, except index 0 (block 0 has no expand), which is the
- * stem as a k = 3 x 3 x cin matrix product over im2col rows (its HWIO weights are already
- * that k x n matrix); then the four head convolutions. */
-#define MAX_PW (2 * MNV2_BLOCKS + 4)
-
-struct bd_qnetwork {
-    const bd_model *m;
-    const bd_qmodel *q;
-    bd_net_plan plan;
-    bd_arena arena;
-    int buf[Q_COUNT];
-    size_t cap_depthwise;             /* bytes of the depthwise buffer */
-    /* the 1x1 weights packed for one int8 table (packed at its first run) */
-    const bd_qu8_kernels *packed_for;
-    unsigned char *packed;
-    void *pw[MAX_PW];                 /* per 1x1 layer: its packed weights, or NULL */
-    int32_t *proj_bias0;              /* concat_projection's packed bias as packed */
-    int32_t *proj_bias;               /* its bias with the pooled half folded in (per run) */
-};
-
-static void *buffer(const bd_qnetwork *n, int which);
 
 /* Every 1x1 layer of the model in a fixed order (the index into n->pw). */
 static const bd_qlayer *pw_layer(const bd_qmodel *q, int idx)
@@ -150,7 +126,7 @@ static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint
                                                                       : (size_t)pl->stem_h);
     if (n->packed_for != k || !n->pw[0] || band < 1)
         return 0;
-    uint8_t *scratch = buffer(n, Q_DEPTHWISE);
+    uint8_t *scratch = bd_qnetwork_buffer(n, Q_DEPTHWISE);
     const bd_qu8_conv *conv = &n->q->stem.conv;
     for (int y0 = 0; y0 < pl->stem_h; y0 += band) {
         const int rows = pl->stem_h - y0 < band ? pl->stem_h - y0 : band;
@@ -186,8 +162,8 @@ static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint
 }
 
 /* One 1x1 layer (index idx): packed if the table packs it, else the table's plain kernel. */
-static void pw_run(const bd_qnetwork *n, const bd_qu8_kernels *k, int idx, const uint8_t *in,
-                   int m, int kk, uint8_t *out, int nn)
+void bd_qnetwork_pw_run(const bd_qnetwork *n, const bd_qu8_kernels *k, int idx, const uint8_t *in,
+                        int m, int kk, uint8_t *out, int nn)
 {
     const bd_qlayer *L = pw_layer(n->q, idx);
     if (n->packed_for == k && n->pw[idx])
@@ -222,6 +198,7 @@ bd_qnetwork *bd_qnetwork_new(const bd_model *m, int in_h, int in_w, int output_s
     }
     n->m = m;
     n->q = m->q;
+    n->fusion = bd_fusion_from_env();
     n->proj_bias0 = malloc(sizeof(int32_t) * (size_t)m->concat_projection.cout);
     n->proj_bias = malloc(sizeof(int32_t) * (size_t)m->concat_projection.cout);
     if (!n->proj_bias0 || !n->proj_bias) {
@@ -253,6 +230,7 @@ bd_qnetwork *bd_qnetwork_new(const bd_model *m, int in_h, int in_w, int output_s
     n->buf[Q_EXPANDED] = bd_arena_reserve(a, expanded);
     n->buf[Q_DEPTHWISE] = bd_arena_reserve(a, depthwise);
     n->cap_depthwise = depthwise;
+    n->cap_expanded = expanded;
     n->buf[Q_INPUT] = bd_arena_reserve(a, (size_t)in_h * in_w * p->cin * sizeof(float));
     n->buf[Q_LOGITS_U8] = bd_arena_reserve(a, hw * m->num_classes);
     n->buf[Q_LOGITS] = bd_arena_reserve(a, hw * m->num_classes * sizeof(float));
@@ -277,10 +255,16 @@ void bd_qnetwork_free(bd_qnetwork *n)
     free(n);
 }
 
-static void *buffer(const bd_qnetwork *n, int which) { return bd_arena_get(&n->arena, n->buf[which]); }
 
-float *bd_qnetwork_input(bd_qnetwork *n) { return buffer(n, Q_INPUT); }
+float *bd_qnetwork_input(bd_qnetwork *n) { return bd_qnetwork_buffer(n, Q_INPUT); }
 size_t bd_qnetwork_arena_bytes(const bd_qnetwork *n) { return bd_arena_bytes(&n->arena); }
+
+void bd_qnetwork_release_scratch(bd_qnetwork *n)
+{
+    static const int scratch[] = {Q_PING, Q_PONG, Q_EXPANDED, Q_DEPTHWISE, Q_INPUT};
+    for (size_t i = 0; i < sizeof scratch / sizeof scratch[0]; i++)
+        bd_arena_discard(&n->arena, n->buf[scratch[i]]);
+}
 const bd_net_plan *bd_qnetwork_plan(const bd_qnetwork *n) { return &n->plan; }
 
 const float *bd_qnetwork_logits(const bd_qnetwork *n, int *fh, int *fw, int *classes)
@@ -288,14 +272,14 @@ const float *bd_qnetwork_logits(const bd_qnetwork *n, int *fh, int *fw, int *cla
     *fh = n->plan.feat_h;
     *fw = n->plan.feat_w;
     *classes = n->m->num_classes;
-    return buffer(n, Q_LOGITS);
+    return bd_qnetwork_buffer(n, Q_LOGITS);
 }
 
 const uint8_t *bd_qnetwork_logits_u8(const bd_qnetwork *n, float *scale, int32_t *zp)
 {
     *scale = n->q->logits.out.scale;
     *zp = n->q->logits.out.zp;
-    return buffer(n, Q_LOGITS_U8);
+    return bd_qnetwork_buffer(n, Q_LOGITS_U8);
 }
 
 /* ------------------------------------------------------------ the forward pass -------- */
@@ -348,6 +332,8 @@ static void fold_pooled_half(bd_qnetwork *n, const bd_qu8_kernels *k, const uint
         memcpy(n->pw[PW_CONCAT_PROJ], n->proj_bias, (size_t)cout * sizeof(int32_t));
 }
 
+void bd_qnetwork_set_fusion(bd_qnetwork *n, bd_fusion mode) { n->fusion = mode; }
+
 int bd_qnetwork_prepare(bd_qnetwork *n, const bd_qu8_kernels *k)
 {
     return pack_for(n, k);
@@ -360,13 +346,13 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
     const bd_model *m = n->m;
     const bd_qmodel *q = n->q;
     const bd_net_plan *pl = &n->plan;
-    uint8_t *x = buffer(n, Q_PING), *y = buffer(n, Q_PONG);
-    uint8_t *expanded = buffer(n, Q_EXPANDED), *depthwise = buffer(n, Q_DEPTHWISE);
+    uint8_t *x = bd_qnetwork_buffer(n, Q_PING), *y = bd_qnetwork_buffer(n, Q_PONG);
+    uint8_t *expanded = bd_qnetwork_buffer(n, Q_EXPANDED), *depthwise = bd_qnetwork_buffer(n, Q_DEPTHWISE);
     char scope[64];
 
     /* Input: the model's QUANTIZE of the normalised float image. */
     const size_t npix = (size_t)pl->in_h * pl->in_w;
-    (k->quantize_f32 ? k->quantize_f32 : bd_qu8_quantize_f32)(buffer(n, Q_INPUT), npix * pl->cin,
+    (k->quantize_f32 ? k->quantize_f32 : bd_qu8_quantize_f32)(bd_qnetwork_buffer(n, Q_INPUT), npix * pl->cin,
                                                              q->input.scale, q->input.zp, expanded);
     observe(obs, ctx, "MobilenetV2/MobilenetV2/input", NULL, expanded, pl->in_h, pl->in_w, pl->cin);
 
@@ -382,9 +368,14 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
         const bd_block_plan *p = &pl->b[i];
         const int cexp = p->cexp, cout = p->cout;
         block_scope(i, scope, sizeof scope);
+        if (!obs && bd_qnetwork_block_fused(n, k, i, x, y)) {
+            uint8_t *t = x; x = y; y = t;
+            c = cout;
+            continue;
+        }
         const uint8_t *dw_in = x;
         if (m->blocks[i].has_expand) {
-            pw_run(n, k, 2 * i, x, p->in_h * p->in_w, c, expanded, cexp);
+            bd_qnetwork_pw_run(n, k, 2 * i, x, p->in_h * p->in_w, c, expanded, cexp);
             observe(obs, ctx, scope, "expand/Relu6", expanded, p->in_h, p->in_w, cexp);
             dw_in = expanded;
         }
@@ -393,7 +384,7 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
                      p->pad_top, p->pad_left, &b->depthwise.conv);
         observe(obs, ctx, scope, "depthwise/Relu6", depthwise, p->out_h, p->out_w, cexp);
         const size_t hw = (size_t)p->out_h * p->out_w;
-        pw_run(n, k, 2 * i + 1, depthwise, (int)hw, cexp, y, cout);
+        bd_qnetwork_pw_run(n, k, 2 * i + 1, depthwise, (int)hw, cexp, y, cout);
         observe(obs, ctx, scope, "project/add_fold", y, p->out_h, p->out_w, cout);
         if (b->has_add && p->residual) {
             k->add(x, y, hw * cout, y, &b->add);
@@ -406,12 +397,12 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
     /* Head, on the fh x fw x c features in x. */
     const int fh = pl->feat_h, fw = pl->feat_w, hw = fh * fw;
     const int cpool = m->image_pooling.cout, caspp = m->aspp0.cout, cproj = m->concat_projection.cout;
-    uint8_t *pooled = buffer(n, Q_SMALL), *ip = pooled + c, *ipq = ip + cpool;
+    uint8_t *pooled = bd_qnetwork_buffer(n, Q_SMALL), *ip = pooled + c, *ipq = ip + cpool;
     k->avgpool(x, hw, c, pooled);
     observe(obs, ctx, "AvgPool2D/AvgPool", NULL, pooled, 1, 1, c);
-    pw_run(n, k, 2 * MNV2_BLOCKS + 1, x, hw, c, expanded, caspp);
+    bd_qnetwork_pw_run(n, k, 2 * MNV2_BLOCKS + 1, x, hw, c, expanded, caspp);
     observe(obs, ctx, "aspp0/Relu", NULL, expanded, fh, fw, caspp);
-    pw_run(n, k, 2 * MNV2_BLOCKS, pooled, 1, c, ip, cpool);
+    bd_qnetwork_pw_run(n, k, 2 * MNV2_BLOCKS, pooled, 1, c, ip, cpool);
     observe(obs, ctx, "image_pooling/Relu", NULL, ip, 1, 1, cpool);
     if (obs) {   /* the graph's intermediate tensors, only materialised for an observer */
         broadcast(ip, cpool, (size_t)hw, depthwise, cpool);
@@ -432,15 +423,15 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
         observe(obs, ctx, "concat", NULL, depthwise, fh, fw, cpool + caspp);
     }
     fold_pooled_half(n, k, ipq);
-    pw_run(n, k, PW_CONCAT_PROJ, expanded, hw, caspp, y, cproj);
+    bd_qnetwork_pw_run(n, k, PW_CONCAT_PROJ, expanded, hw, caspp, y, cproj);
     observe(obs, ctx, "concat_projection/Relu", NULL, y, fh, fw, cproj);
-    uint8_t *lq = buffer(n, Q_LOGITS_U8);
+    uint8_t *lq = bd_qnetwork_buffer(n, Q_LOGITS_U8);
     const int nc = m->num_classes;
-    pw_run(n, k, 2 * MNV2_BLOCKS + 3, y, hw, cproj, lq, nc);
+    bd_qnetwork_pw_run(n, k, 2 * MNV2_BLOCKS + 3, y, hw, cproj, lq, nc);
     observe(obs, ctx, "logits/semantic/BiasAdd", NULL, lq, fh, fw, nc);
 
     /* real = scale * (q - zp), for the float post-processing */
-    float *lf = buffer(n, Q_LOGITS);
+    float *lf = bd_qnetwork_buffer(n, Q_LOGITS);
     const float s = q->logits.out.scale;
     const int32_t zp = q->logits.out.zp;
     for (size_t i = 0; i < (size_t)hw * nc; i++)
