@@ -43,12 +43,17 @@ static const bd_qlayer *pw_layer(const bd_qmodel *q, int idx)
 
 #define PW_CONCAT_PROJ (2 * MNV2_BLOCKS + 2)
 
+/* The stem's im2col rows: 9 cin bytes padded to a multiple of 4 (28 for RGB), the padding
+ * an input byte in_zp against a weight row of w_zp, which adds (in_zp - in_zp)(w_zp - w_zp)
+ * = 0: whole 4-byte groups for every kernel, the same sums. */
+#define STEM_K(cin) ((9 * (cin) + 3) / 4 * 4)
+
 /* The k x n matrix of 1x1 layer idx, and its weights: concat_projection's without the rows
  * of the image-pooling channels (folded into its bias at run time, see the top). */
 static void pw_shape(const bd_model *m, int idx, int *k, int *n)
 {
     if (idx == 0) {
-        *k = 9 * m->stem.cin;
+        *k = STEM_K(m->stem.cin);
         *n = m->stem.cout;
         return;
     }
@@ -99,13 +104,28 @@ static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
         int kk, nn;
         pw_shape(n->m, i, &kk, &nn);
         const bd_qlayer *L = pw_layer(n->q, i);
-        k->pw_pack(pw_weight(n, i), L->bias, kk, nn, &L->conv, n->packed + off[i]);
+        const uint8_t *w = pw_weight(n, i);
+        uint8_t *padded = NULL;
+        const size_t rows_w = i == 0 ? 9 * (size_t)n->m->stem.cin : (size_t)kk;
+        if (rows_w < (size_t)kk) {             /* the stem: its padding rows (STEM_K) */
+            if (!(padded = malloc((size_t)kk * nn))) {
+                free(n->packed);
+                n->packed = NULL;
+                n->packed_for = NULL;
+                memset(n->pw, 0, sizeof n->pw);
+                return -1;
+            }
+            memcpy(padded, w, rows_w * nn);
+            memset(padded + rows_w * nn, (int)L->conv.w_zp, ((size_t)kk - rows_w) * nn);
+        }
+        k->pw_pack(padded ? padded : w, L->bias, kk, nn, &L->conv, n->packed + off[i]);
+        free(padded);
         n->pw[i] = n->packed + off[i];
         if (i == PW_CONCAT_PROJ)          /* the bias the per-run term is added to */
             memcpy(n->proj_bias0, n->pw[i], (size_t)nn * sizeof(int32_t));
         /* the packed copy is what runs: the file's pages of these weights can go (read
          * again from the file if another table packs them) */
-        bd_weights_release_bytes(n->m->file, pw_weight(n, i), (size_t)kk * (size_t)nn);
+        bd_weights_release_bytes(n->m->file, w, rows_w * (size_t)nn);
     }
     return 0;
 }
@@ -120,7 +140,7 @@ static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint
                        uint8_t *out)
 {
     const bd_net_plan *pl = &n->plan;
-    const int cin = pl->cin, kk = 9 * cin, ow = pl->stem_w, cout = pl->stem_cout;
+    const int cin = pl->cin, kk = STEM_K(cin), ow = pl->stem_w, cout = pl->stem_cout;
     const size_t row = (size_t)ow * kk;
     const int band = (int)(n->cap_depthwise / row < (size_t)pl->stem_h ? n->cap_depthwise / row
                                                                       : (size_t)pl->stem_h);
@@ -134,7 +154,8 @@ static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint
         for (int r = 0; r < rows; r++) {
             const int oy = y0 + r;
             uint8_t *col = scratch + (size_t)r * row;
-            for (int ox = 0; ox < ow; ox++)
+            for (int ox = 0; ox < ow; ox++) {
+                memset(col + (size_t)ox * kk + 9 * cin, (int)conv->in_zp, (size_t)(kk - 9 * cin));
                 for (int ky = 0; ky < 3; ky++) {
                     const int y = 2 * oy + ky - pl->stem_pad_top, x0 = 2 * ox - pl->stem_pad_left;
                     uint8_t *d = col + (size_t)ox * kk + (size_t)ky * 3 * cin;
@@ -155,6 +176,7 @@ static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint
                                    (size_t)cin);
                     }
                 }
+            }
         }
         k->pwconv_packed(scratch, rows * ow, kk, out + (size_t)y0 * ow * cout, cout, n->pw[0], conv);
     }
