@@ -130,55 +130,89 @@ static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
     return 0;
 }
 
-/* The stem, 3x3 stride 2, as a matrix product when the table packed it: the 3x3 x cin input
- * patches of a band of output rows are gathered (im2col, in the weights' ky, kx, ci order;
- * taps outside the image hold in_zp, which contributes exactly 0 to (x - in_zp)(w - w_zp))
- * into the `depthwise` buffer, free at this point, as many rows as it holds, and the band
- * is multiplied by the packed weights in one call (one parallel region per band, not one
- * per row). The same integer sums as the direct convolution. Returns 0 if it did not apply. */
+/* One output row oy of the stem's im2col: per output pixel the 3 x 3 x cin input bytes in
+ * the weights' (ky, kx, ci) order, then the padding up to kk (STEM_K); taps outside the
+ * image hold in_zp. Pixels whose window is inside take three plain copies. */
+static void stem_im2col_row(const bd_net_plan *pl, const uint8_t *in, int oy, int kk,
+                            uint8_t zp, uint8_t *col)
+{
+    const int cin = pl->cin, ow = pl->stem_w;
+    const uint8_t *src[3];
+    int all = 1;
+    for (int ky = 0; ky < 3; ky++) {
+        const int y = 2 * oy + ky - pl->stem_pad_top;
+        src[ky] = y >= 0 && y < pl->in_h ? in + (size_t)y * pl->in_w * cin : NULL;
+        all &= src[ky] != NULL;
+    }
+    for (int ox = 0; ox < ow; ox++) {
+        uint8_t *d = col + (size_t)ox * kk;
+        const int x0 = 2 * ox - pl->stem_pad_left;
+        if (cin == 3)
+            d[27] = zp;                       /* kk = 28 */
+        else
+            memset(d + 9 * cin, zp, (size_t)(kk - 9 * cin));
+        if (all && x0 >= 0 && x0 + 2 < pl->in_w) {
+            const size_t o = (size_t)x0 * cin;
+            if (cin == 3) {                   /* constant sizes: inlined moves */
+                memcpy(d, src[0] + o, 9);
+                memcpy(d + 9, src[1] + o, 9);
+                memcpy(d + 18, src[2] + o, 9);
+            } else {
+                for (int ky = 0; ky < 3; ky++)
+                    memcpy(d + (size_t)ky * 3 * cin, src[ky] + o, 3 * (size_t)cin);
+            }
+            continue;
+        }
+        for (int ky = 0; ky < 3; ky++)
+            for (int kx = 0; kx < 3; kx++) {
+                const int x = x0 + kx;
+                uint8_t *t = d + (size_t)(3 * ky + kx) * cin;
+                if (!src[ky] || x < 0 || x >= pl->in_w)
+                    memset(t, zp, (size_t)cin);
+                else
+                    memcpy(t, src[ky] + (size_t)x * cin, (size_t)cin);
+            }
+    }
+}
+
+/* The stem, 3x3 stride 2, as a matrix product when the table packed it: each thread takes
+ * a range of output rows and, a few rows at a time (STEM_CHUNK bytes, so they stay in L2),
+ * gathers their 3x3 x cin input patches (im2col, stem_im2col_row) into its share of the
+ * `depthwise` buffer, free at this point, and multiplies them by the packed weights (the
+ * kernel's own parallel loop, nested, runs on this thread alone). The same integer sums as
+ * the direct convolution. Returns 0 if it did not apply. */
+#define STEM_CHUNK (64 * 1024)
+
 static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint8_t *in,
                        uint8_t *out)
 {
     const bd_net_plan *pl = &n->plan;
     const int cin = pl->cin, kk = STEM_K(cin), ow = pl->stem_w, cout = pl->stem_cout;
     const size_t row = (size_t)ow * kk;
-    const int band = (int)(n->cap_depthwise / row < (size_t)pl->stem_h ? n->cap_depthwise / row
-                                                                      : (size_t)pl->stem_h);
-    if (n->packed_for != k || !n->pw[0] || band < 1)
+    int threads = omp_get_max_threads();
+    if (threads > pl->stem_h)
+        threads = pl->stem_h;
+    const size_t share = n->cap_depthwise / (size_t)threads / 64 * 64;
+    int chunk = (int)(STEM_CHUNK / row);
+    if (chunk < 1)
+        chunk = 1;
+    if ((size_t)chunk * row > share)
+        chunk = (int)(share / row);
+    if (n->packed_for != k || !n->pw[0] || chunk < 1)
         return 0;
     uint8_t *scratch = bd_qnetwork_buffer(n, Q_DEPTHWISE);
     const bd_qu8_conv *conv = &n->q->stem.conv;
-    for (int y0 = 0; y0 < pl->stem_h; y0 += band) {
-        const int rows = pl->stem_h - y0 < band ? pl->stem_h - y0 : band;
-        #pragma omp parallel for schedule(static)
-        for (int r = 0; r < rows; r++) {
-            const int oy = y0 + r;
-            uint8_t *col = scratch + (size_t)r * row;
-            for (int ox = 0; ox < ow; ox++) {
-                memset(col + (size_t)ox * kk + 9 * cin, (int)conv->in_zp, (size_t)(kk - 9 * cin));
-                for (int ky = 0; ky < 3; ky++) {
-                    const int y = 2 * oy + ky - pl->stem_pad_top, x0 = 2 * ox - pl->stem_pad_left;
-                    uint8_t *d = col + (size_t)ox * kk + (size_t)ky * 3 * cin;
-                    if (y >= 0 && y < pl->in_h && x0 >= 0 && x0 + 2 < pl->in_w) {
-                        const uint8_t *src = in + ((size_t)y * pl->in_w + x0) * cin;
-                        if (cin == 3)                 /* the 3 taps of a row are adjacent */
-                            memcpy(d, src, 9);        /* (a constant size: inlined) */
-                        else
-                            memcpy(d, src, 3 * (size_t)cin);
-                        continue;
-                    }
-                    for (int kx = 0; kx < 3; kx++) {
-                        const int x = x0 + kx;
-                        if (y < 0 || y >= pl->in_h || x < 0 || x >= pl->in_w)
-                            memset(d + (size_t)kx * cin, (int)conv->in_zp, (size_t)cin);
-                        else
-                            memcpy(d + (size_t)kx * cin, in + ((size_t)y * pl->in_w + x) * cin,
-                                   (size_t)cin);
-                    }
-                }
-            }
+    #pragma omp parallel num_threads(threads) if (threads > 1)
+    {
+        const int t = omp_get_thread_num();
+        const int r0 = pl->stem_h * t / threads, r1 = pl->stem_h * (t + 1) / threads;
+        uint8_t *col = scratch + (size_t)t * share;
+        for (int y0 = r0; y0 < r1; y0 += chunk) {
+            const int rows = r1 - y0 < chunk ? r1 - y0 : chunk;
+            for (int r = 0; r < rows; r++)
+                stem_im2col_row(pl, in, y0 + r, kk, (uint8_t)conv->in_zp, col + (size_t)r * row);
+            k->pwconv_packed(col, rows * ow, kk, out + (size_t)y0 * ow * cout, cout, n->pw[0], conv);
         }
-        k->pwconv_packed(scratch, rows * ow, kk, out + (size_t)y0 * ow * cout, cout, n->pw[0], conv);
     }
     return 1;
 }
