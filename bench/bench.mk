@@ -16,7 +16,8 @@ OPENCV_PYTHON ?= /usr/bin/python3
 PEAK_FMA_OBJ  := $(BUILD)/bench/peak_fma.o $(BUILD)/bench/peak_fma_avx2.o \
                  $(BUILD)/bench/peak_fma_avx512.o
 ifeq ($(ARCH),x86_64)
-  BENCH_TOOLS := $(BUILD)/bench/peak_fma $(BUILD)/bench/peak_mem $(BUILD)/bench/peer_xnnpack
+  BENCH_TOOLS := $(BUILD)/bench/peak_fma $(BUILD)/bench/peak_mem $(BUILD)/bench/peer_xnnpack \
+                 $(BUILD)/bench/peer_xnnpack_qu8
 else
   BENCH_TOOLS := $(BUILD)/bench/peak_mem
 endif
@@ -32,8 +33,8 @@ $(BUILD)/bench/peak_fma: $(PEAK_FMA_OBJ)
 $(BUILD)/bench/peak_mem: $(BUILD)/bench/peak_mem.o
 	$(CC) $(LDFLAGS) -o $@ $^
 
-$(BUILD)/bench/peer_xnnpack: bench/peer_xnnpack.c bench/bench_util.h $(LIB) \
-                             | deps-bench
+$(BUILD)/bench/peer_xnnpack $(BUILD)/bench/peer_xnnpack_qu8: $(BUILD)/bench/peer_%: \
+        bench/peer_%.c bench/peer_xnnpack_common.h bench/bench_util.h $(LIB) | deps-bench
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(LIB) $(LDFLAGS) -lXNNPACK -lpthreadpool -lcpuinfo $(LDLIBS)
 
