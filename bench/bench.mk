@@ -7,7 +7,8 @@
 #
 # bench/bench_*.c are built by `make test` too (Makefile's BENCH_BIN: library only). The
 # programs here need more: peak_fma has one file per ISA with its own -m flags, and
-# peer_xnnpack links Debian's XNNPACK (bench-only dependencies, `sh tools/deps.sh bench`).
+# peer_xnnpack and peer_xnnpack_qu8 link Debian's XNNPACK (bench-only dependencies,
+# `sh tools/deps.sh bench`); peak_int8 has one file per int8 instruction set.
 
 RUNS          ?= 10
 KERNEL_ISAS   ?=

@@ -251,6 +251,12 @@ md "The uint8 models run either way from the same file: \`--precision int8\` (TF
 md ""
 md "The AVX2-only rows force our AVX2 tables (\`BACKDROP_ISA_INT8=avx2 BACKDROP_ISA=avx2\`) and run XNNPACK with \`--xnn-isa avx2\`, which clears the AVX-512 bits of libcpuinfo's feature table before \`xnn_initialize\`, so XNNPACK picks its AVX2 microkernels (each log's \`# xnnpack kernels:\` line says which). Targets from issue 11: with VNNI int8/fp32 <= 0.5 and int8/XNNPACK <= 0.6; AVX2 only <= 0.7 and <= 0.8."
 md ""
+xlib=$(ldd "$BUILD/bench/peer_xnnpack_qu8" 2>/dev/null | sed -n 's/.*libXNNPACK[^ ]* => \([^ ]*\).*/\1/p')
+if [ -n "$xlib" ]; then
+    xasm=$(objdump -d --no-show-raw-insn "$xlib")
+    md "XNNPACK library: $xlib: $(printf '%s\n' "$xasm" | grep -c 'vpdpbusd') vpdpbusd (VNNI), $(printf '%s\n' "$xasm" | grep -c 'vpmaddwd.*zmm') zmm and $(printf '%s\n' "$xasm" | grep -c 'vpmaddwd.*ymm') ymm vpmaddwd instructions: with no VNNI kernel in this build, its best uint8 path on an AVX-512 CPU is vpmaddwd on zmm."
+    md ""
+fi
 md "| weights | ISA | threads | int8 ms | fp32 ms | XNNPACK uint8 ms | int8/fp32 | int8/XNNPACK | checks |"
 md "|---|---|---:|---:|---:|---:|---:|---:|---|"
 has_vnni=no; grep -q avx512_vnni /proc/cpuinfo 2>/dev/null && has_vnni=yes
