@@ -93,7 +93,10 @@ typedef void (*bd_qu8_requantize_fn)(const uint8_t *in, size_t n, int32_t in_zp,
 
 /* A 1x1 convolution on weights packed once for an ISA (at network set-up): packed_size
  * bytes (0: this shape is not packed, use pwconv), pw_pack fills them from the plain k x n
- * weights, bias and zero points, pwconv_packed computes exactly what pwconv computes. */
+ * weights, bias and zero points, pwconv_packed computes exactly what pwconv computes.
+ * Every packed layout begins with n int32 values equal to bias[j] plus a constant of the
+ * weights, zero points and k: adding delta[j] to them (mod 2^32) is the same as packing with
+ * bias + delta (the network folds a per-image term into a layer's bias that way). */
 typedef size_t (*bd_qu8_pw_packed_size_fn)(int k, int n);
 typedef void (*bd_qu8_pw_pack_fn)(const uint8_t *w, const int32_t *bias, int k, int n,
                                   const bd_qu8_conv *p, void *dst);

@@ -11,7 +11,9 @@
  *   - the scalar kernels give identical logits with 1 and 2 threads;
  *   - fusing blocks (bd_network_set_fusion: none, auto, all) changes no bit of the logits, at
  *     tiny, odd and non-square network inputs, both output strides and 1 to 3 threads (more
- *     threads than rows of some maps).
+ *     threads than rows of some maps);
+ *   - the same for the int8 network of files converted from uint8 models, and a run after
+ *     bd_qnetwork_release_scratch handed its buffers back equals one that kept them.
  * Uses the fastest kernels this CPU has. Weights from weights/ or $BACKDROP_WEIGHTS_DIR.
  */
 #include <math.h>
@@ -28,6 +30,7 @@
 #include "check.h"
 #include "engine/network.h"
 #include "engine/preprocess.h"
+#include "engine/qnetwork.h"
 #include "synth_model.h"
 
 /* A synthetic photo: gradients plus a bright disc, so the network sees structure. */
@@ -314,6 +317,75 @@ static void fusion_identical(const bd_model *m, const char *name, const int (*si
            cases, k->isa);
 }
 
+/* The uint8 logits of one unobserved int8 run (fixed noise input), with the given fusion;
+ * with `release`, a first run, bd_qnetwork_release_scratch, then the run that counts. */
+static uint8_t *qfused_logits(const bd_model *m, const bd_qu8_kernels *k, int in_h, int in_w,
+                              int os, bd_fusion mode, int release, size_t *n)
+{
+    char err[512];
+    bd_qnetwork *net = bd_qnetwork_new(m, in_h, in_w, os, err, sizeof err);
+    CHECK(net != NULL, "%s", err);
+    if (!net)
+        return NULL;
+    bd_qnetwork_set_fusion(net, mode);
+    for (int r = 0; r <= release; r++) {
+        float *in = bd_qnetwork_input(net);
+        for (size_t i = 0, len = (size_t)in_h * in_w * m->stem.cin; i < len; i++)
+            in[i] = (float)((i * 2654435761u) % 2001) / 1000.0f - 1.0f;
+        bd_qnetwork_run(net, k, NULL, NULL);
+        if (release && r == 0)
+            bd_qnetwork_release_scratch(net);
+    }
+    int fh, fw, nc;
+    float scale;
+    int32_t zp;
+    bd_qnetwork_logits(net, &fh, &fw, &nc);
+    const uint8_t *l = bd_qnetwork_logits_u8(net, &scale, &zp);
+    *n = (size_t)fh * fw * nc;
+    uint8_t *copy = malloc(*n);
+    if (copy)
+        memcpy(copy, l, *n);
+    bd_qnetwork_free(net);
+    return copy;
+}
+
+/* int8: fused blocks (auto, all) and a run after the scratch was handed back give the same
+ * bytes as layer by layer, at odd sizes, both output strides, 1 to 3 threads. */
+static void qfusion_identical(const bd_model *m, const char *name)
+{
+    char err[256];
+    const bd_qu8_kernels *k = bd_qu8_kernels_select(err, sizeof err);
+    if (!k || !m->q)
+        return;
+    static const int sizes[][2] = {{65, 129}, {257, 257}, {513, 513}};
+    static const char *what[] = {"fusion auto", "fusion none", "fusion all", "a released run"};
+    int cases = 0;
+    for (int si = 0; si < 3; si++)
+        for (int os = 8; os <= 16; os += 8)
+            for (int t = 1; t <= 3; t++) {
+                if (si == 2 && (os == 8 || t == 3))
+                    continue;                      /* the real size: OS16, 1 and 2 threads */
+                omp_set_num_threads(t);
+                size_t n0 = 0, n1 = 0;
+                uint8_t *ref = qfused_logits(m, k, sizes[si][0], sizes[si][1], os, BD_FUSE_NONE, 0, &n0);
+                for (int v = 0; ref && v < 4; v++) {
+                    if (v == BD_FUSE_NONE)
+                        continue;
+                    uint8_t *got = qfused_logits(m, k, sizes[si][0], sizes[si][1], os,
+                                                 v == 3 ? BD_FUSE_AUTO : (bd_fusion)v, v == 3, &n1);
+                    CHECK(got && n1 == n0 && !memcmp(got, ref, n0),
+                          "%s int8: %dx%d OS%d %d thread(s): %s changes the logits", name,
+                          sizes[si][1], sizes[si][0], os, t, what[v]);
+                    free(got);
+                    cases++;
+                }
+                free(ref);
+            }
+    omp_set_num_threads(omp_get_num_procs());
+    printf("  %s int8: fused and released runs = layer-by-layer logits, bit for bit, in %d "
+           "cases (%s kernels)\n", name, cases, k->isa);
+}
+
 int main(void)
 {
     char err[512];
@@ -360,6 +432,7 @@ int main(void)
             static const int real_sizes[][2] = {{65, 129}, {257, 257}};
             fusion_identical(m, files[i], real_sizes, 2);
         }
+        qfusion_identical(m, files[i]);
         thorough = 0;
         bd_model_free(m);
     }

@@ -11,6 +11,8 @@
  * The depthwise 3x3 likewise: channels 1, 3, 7, 8, 9, 16, 17, 33, 960; widths 1, 2, 65;
  * heights 1..7; stride 1 and 2; dilation 1, 2, 4 (so every border, and maps smaller than the
  * filter); the same zero points, rounding ties and accumulator edges.
+ * Global average pool: maps of 1 .. 4225 pixels, 1 .. 320 channels, random and all 255.
+ * Packed 1x1 weights: packing with bias + delta changes only the first n int32, by delta.
  * ADD: every pair of input bytes, 12 random quantisations, odd lengths, in place.
  * Tables without SIMD kernels (the scalar one) have nothing to compare (listed).
  */
@@ -40,6 +42,35 @@ static void fill(uint8_t *p, size_t n, int mode)
 typedef struct {
     int k, n, m, in_zp, w_zp, mode;   /* mode 0 random, 1 edge high, 2 ties */
 } pw_case;
+
+/* The packed layout's promise (kernels_quant.h): packing with bias + delta gives the same
+ * bytes except the first n int32, which are larger by delta (mod 2^32). */
+static int packed_bias_is_affine(const bd_qu8_kernels *t, const uint8_t *w, const int32_t *bias,
+                                 int k, int n, const bd_qu8_conv *p, const void *packed,
+                                 size_t sz, char *why, size_t whylen)
+{
+    int32_t *b2 = malloc(sizeof(int32_t) * (size_t)n);
+    uint32_t *delta = malloc(sizeof(uint32_t) * (size_t)n);
+    void *again = NULL;
+    int ok = b2 && delta && !posix_memalign(&again, 64, sz);
+    for (int j = 0; ok && j < n; j++) {
+        delta[j] = next();
+        b2[j] = (int32_t)((uint32_t)bias[j] + delta[j]);
+    }
+    if (ok) {
+        t->pw_pack(w, b2, k, n, p, again);
+        const uint32_t *u0 = packed, *u1 = again;
+        for (int j = 0; j < n && ok; j++)
+            ok = u1[j] - u0[j] == delta[j];
+        ok = ok && !memcmp((const char *)packed + (size_t)n * 4, (const char *)again + (size_t)n * 4,
+                           sz - (size_t)n * 4);
+        if (!ok)
+            snprintf(why, whylen, "%s pw_pack k=%d n=%d: bias + delta does not change only the "
+                     "first n int32 by delta", t->isa, k, n);
+    }
+    free(b2); free(delta); free(again);
+    return ok;
+}
 
 static int run_pw(const bd_qu8_kernels *t, const pw_case *c, char *why, size_t whylen)
 {
@@ -86,6 +117,7 @@ static int run_pw(const bd_qu8_kernels *t, const pw_case *c, char *why, size_t w
         if (packed) {
             t->pw_pack(w, bias, k, n, &p, packed);
             t->pwconv_packed(in, m, k, got, n, packed, &p);
+            ok = packed_bias_is_affine(t, w, bias, k, n, &p, packed, sz, why, whylen);
         }
         free(packed);
         for (size_t i = 0; i < (size_t)m * n && ok; i++)
@@ -243,6 +275,26 @@ int main(void)
             free(xs);
             free(qw);
             free(qg);
+        }
+        if (t->avgpool != bd_qu8_avgpool_ref) {
+            /* global average pool: map sizes 1 .. 4225, odd channel counts, all-255 maps */
+            static const int hws[] = {1, 2, 3, 65, 1089, 4225}, cs[] = {1, 3, 7, 16, 17, 33, 160, 320};
+            int pcases = 0, pbad = 0;
+            for (int a = 0; a < 6; a++)
+                for (int b = 0; b < 8; b++)
+                    for (int mode = 0; mode < 2; mode++) {
+                        const size_t sz = (size_t)hws[a] * cs[b];
+                        uint8_t *in = malloc(sz), want[320], got[320];
+                        fill(in, sz, mode);
+                        bd_qu8_avgpool_ref(in, hws[a], cs[b], want);
+                        memset(got, 0xA5, sizeof got);
+                        t->avgpool(in, hws[a], cs[b], got);
+                        pcases++;
+                        pbad += memcmp(want, got, (size_t)cs[b]) != 0;
+                        free(in);
+                    }
+            CHECK(pbad == 0, "%s avgpool: %d of %d cases differ", t->isa, pbad, pcases);
+            printf("  %s: avgpool %d cases, %d differ\n", t->isa, pcases, pbad);
         }
         if (t->dwconv3x3 == bd_qu8_dwconv3x3_ref)
             continue;

@@ -704,6 +704,7 @@ static int run_effect(bd_fx_kind kind, int argc, char **argv)
     so.output_stride = o.os;
     so.threads = o.threads;
     so.precision = (bd_precision)o.precision;
+    so.release_after_run = 1;             /* photos: the network's memory, then the matte's */
     if (!(seg = bd_segmenter_new(m, &so, err, CLI_ERRLEN))) {
         fprintf(stderr, "backdrop %s: %s: %s\n", o.name, model_path, err);
         rc = BD_EXIT_FAIL;

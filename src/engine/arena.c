@@ -1,8 +1,11 @@
 /* arena.c — plan named regions, then allocate them all with one aligned allocation
  * (see arena.h). */
+#define _DEFAULT_SOURCE 1              /* madvise */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "engine/arena.h"
 
@@ -46,4 +49,15 @@ void bd_arena_release(bd_arena *a)
 {
     free(a->base);
     memset(a, 0, sizeof *a);
+}
+
+void bd_arena_discard(const bd_arena *a, int handle)
+{
+    if (!a->base || handle < 0 || handle >= a->count)
+        return;
+    const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    const uintptr_t b0 = (uintptr_t)(a->base + a->offset[handle]), b1 = b0 + a->bytes[handle];
+    const uintptr_t lo = (b0 + page - 1) / page * page, hi = b1 / page * page;
+    if (hi > lo)                  /* whole pages only: a neighbour's bytes stay */
+        madvise((void *)lo, hi - lo, MADV_DONTNEED);
 }

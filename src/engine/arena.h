@@ -29,5 +29,8 @@ int bd_arena_commit(bd_arena *a);
 void *bd_arena_get(const bd_arena *a, int handle);
 size_t bd_arena_bytes(const bd_arena *a);
 void bd_arena_release(bd_arena *a);
+/* Hands a region's whole pages back to the system (its contents are lost; the next write
+ * takes fresh zeroed pages): memory a finished run no longer needs. */
+void bd_arena_discard(const bd_arena *a, int handle);
 
 #endif

@@ -178,9 +178,7 @@ bd_network *bd_network_new(const bd_model *m, int in_h, int in_w, int output_str
         return NULL;
     }
     n->m = m;
-    const char *fuse = getenv("BACKDROP_FUSE");
-    n->fusion = !fuse || !*fuse ? BD_FUSE_AUTO : !strcmp(fuse, "all") ? BD_FUSE_ALL
-              : !strcmp(fuse, "0") || !strcmp(fuse, "none") ? BD_FUSE_NONE : BD_FUSE_AUTO;
+    n->fusion = bd_fusion_from_env();
     bd_net_plan *p = &n->plan;
     bd_network_plan(m, in_h, in_w, output_stride, p);
 
@@ -229,12 +227,26 @@ void bd_network_free(bd_network *n)
 
 float *bd_network_input(bd_network *n) { return bd_network_buffer(n, BUF_EXPANDED); }
 size_t bd_network_arena_bytes(const bd_network *n) { return bd_arena_bytes(&n->arena); }
+
+void bd_network_release_scratch(bd_network *n)
+{
+    static const int scratch[] = {BUF_PING, BUF_PONG, BUF_EXPANDED, BUF_DEPTHWISE};
+    for (size_t i = 0; i < sizeof scratch / sizeof scratch[0]; i++)
+        bd_arena_discard(&n->arena, n->buf[scratch[i]]);
+}
 int bd_network_input_h(const bd_network *n) { return n->plan.in_h; }
 int bd_network_input_w(const bd_network *n) { return n->plan.in_w; }
 int bd_network_output_stride(const bd_network *n) { return n->plan.output_stride; }
 
 const bd_net_plan *bd_network_get_plan(const bd_network *n) { return &n->plan; }
 void bd_network_set_fusion(bd_network *n, bd_fusion mode) { n->fusion = mode; }
+
+bd_fusion bd_fusion_from_env(void)
+{
+    const char *fuse = getenv("BACKDROP_FUSE");
+    return !fuse || !*fuse ? BD_FUSE_AUTO : !strcmp(fuse, "all") ? BD_FUSE_ALL
+         : !strcmp(fuse, "0") || !strcmp(fuse, "none") ? BD_FUSE_NONE : BD_FUSE_AUTO;
+}
 
 void bd_network_bench_input(float *x, int h, int w, float scale, float offset)
 {

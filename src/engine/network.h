@@ -74,9 +74,14 @@ const float *bd_network_logits(const bd_network *n, int *fh, int *fw, int *class
  * runs always go layer by layer, so the observer sees every layer's tensor. */
 typedef enum { BD_FUSE_AUTO = 0, BD_FUSE_NONE, BD_FUSE_ALL } bd_fusion;
 void bd_network_set_fusion(bd_network *n, bd_fusion mode);
+/* The default of new networks (float and int8): $BACKDROP_FUSE=none|all, else auto. */
+bd_fusion bd_fusion_from_env(void);
 
 /* Bytes of activation memory the arena holds (the peak: nothing else is allocated). */
 size_t bd_network_arena_bytes(const bd_network *n);
+/* Hands back the pages of every buffer but the logits (bd_arena_discard): the network's
+ * working memory between runs. The next run works as ever. */
+void bd_network_release_scratch(bd_network *n);
 int bd_network_input_h(const bd_network *n);
 int bd_network_input_w(const bd_network *n);
 int bd_network_output_stride(const bd_network *n);

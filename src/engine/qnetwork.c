@@ -14,37 +14,21 @@
  *   depthwise   the depthwise output; also the 512-channel concatenation
  *   input       the caller's float input (quantised into `expanded` at the start of a run)
  *   logits      uint8 and their float dequantisation
+ *
+ * The concatenation is never built (only for an observer): its image-pooling half is one
+ * vector repeated over every pixel, so that half of concat_projection's sum,
+ *     sum_{c < cpool} (pool[c] - in_zp)(w[c][j] - w_zp),
+ * is the same integer for every pixel. It is added to the bias (exactly, in int32) and
+ * the layer runs as a 1x1 convolution of the aspp0 output with the weight rows cpool.. only.
  */
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/arena.h"
-#include "engine/qnetwork.h"
+#include "engine/band.h"
+#include "engine/qnetwork_internal.h"
 
-enum { Q_PING, Q_PONG, Q_EXPANDED, Q_DEPTHWISE, Q_INPUT, Q_LOGITS_U8, Q_LOGITS, Q_SMALL, Q_COUNT };
-
-/* The layers whose weights a table may pack, as one matrix product each: index 2i + 1 is
- * block i's project, 2i its expand, except index 0 (block 0 has no expand), which is the
- * stem as a k = 3 x 3 x cin matrix product over im2col rows (its HWIO weights are already
- * that k x n matrix); then the four head convolutions. */
-#define MAX_PW (2 * MNV2_BLOCKS + 4)
-
-struct bd_qnetwork {
-    const bd_model *m;
-    const bd_qmodel *q;
-    bd_net_plan plan;
-    bd_arena arena;
-    int buf[Q_COUNT];
-    size_t cap_depthwise;             /* bytes of the depthwise buffer */
-    /* the 1x1 weights packed for one int8 table (packed at its first run) */
-    const bd_qu8_kernels *packed_for;
-    unsigned char *packed;
-    const void *pw[MAX_PW];           /* per 1x1 layer: its packed weights, or NULL */
-};
-
-static void *buffer(const bd_qnetwork *n, int which);
 
 /* Every 1x1 layer of the model in a fixed order (the index into n->pw). */
 static const bd_qlayer *pw_layer(const bd_qmodel *q, int idx)
@@ -57,6 +41,10 @@ static const bd_qlayer *pw_layer(const bd_qmodel *q, int idx)
     return head[idx - 2 * MNV2_BLOCKS];
 }
 
+#define PW_CONCAT_PROJ (2 * MNV2_BLOCKS + 2)
+
+/* The k x n matrix of 1x1 layer idx, and its weights: concat_projection's without the rows
+ * of the image-pooling channels (folded into its bias at run time, see the top). */
 static void pw_shape(const bd_model *m, int idx, int *k, int *n)
 {
     if (idx == 0) {
@@ -68,8 +56,14 @@ static void pw_shape(const bd_model *m, int idx, int *k, int *n)
         ? (idx & 1 ? &m->blocks[idx / 2].project : &m->blocks[idx / 2].expand)
         : (const bd_layer *[]){&m->image_pooling, &m->aspp0, &m->concat_projection,
                                &m->logits}[idx - 2 * MNV2_BLOCKS];
-    *k = L->cin;
+    *k = L->cin - (idx == PW_CONCAT_PROJ ? m->image_pooling.cout : 0);
     *n = L->cout;
+}
+
+static const uint8_t *pw_weight(const bd_qnetwork *n, int idx)
+{
+    const uint8_t *w = pw_layer(n->q, idx)->weight;
+    return idx == PW_CONCAT_PROJ ? w + (size_t)n->m->image_pooling.cout * n->m->concat_projection.cout : w;
 }
 
 /* Packs every 1x1 layer's weights for table k (once per table); 0, or -1 out of memory. */
@@ -105,11 +99,13 @@ static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
         int kk, nn;
         pw_shape(n->m, i, &kk, &nn);
         const bd_qlayer *L = pw_layer(n->q, i);
-        k->pw_pack(L->weight, L->bias, kk, nn, &L->conv, n->packed + off[i]);
+        k->pw_pack(pw_weight(n, i), L->bias, kk, nn, &L->conv, n->packed + off[i]);
         n->pw[i] = n->packed + off[i];
+        if (i == PW_CONCAT_PROJ)          /* the bias the per-run term is added to */
+            memcpy(n->proj_bias0, n->pw[i], (size_t)nn * sizeof(int32_t));
         /* the packed copy is what runs: the file's pages of these weights can go (read
          * again from the file if another table packs them) */
-        bd_weights_release_bytes(n->m->file, L->weight, (size_t)kk * (size_t)nn);
+        bd_weights_release_bytes(n->m->file, pw_weight(n, i), (size_t)kk * (size_t)nn);
     }
     return 0;
 }
@@ -130,7 +126,7 @@ static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint
                                                                       : (size_t)pl->stem_h);
     if (n->packed_for != k || !n->pw[0] || band < 1)
         return 0;
-    uint8_t *scratch = buffer(n, Q_DEPTHWISE);
+    uint8_t *scratch = bd_qnetwork_buffer(n, Q_DEPTHWISE);
     const bd_qu8_conv *conv = &n->q->stem.conv;
     for (int y0 = 0; y0 < pl->stem_h; y0 += band) {
         const int rows = pl->stem_h - y0 < band ? pl->stem_h - y0 : band;
@@ -166,14 +162,15 @@ static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint
 }
 
 /* One 1x1 layer (index idx): packed if the table packs it, else the table's plain kernel. */
-static void pw_run(const bd_qnetwork *n, const bd_qu8_kernels *k, int idx, const uint8_t *in,
-                   int m, int kk, uint8_t *out, int nn)
+void bd_qnetwork_pw_run(const bd_qnetwork *n, const bd_qu8_kernels *k, int idx, const uint8_t *in,
+                        int m, int kk, uint8_t *out, int nn)
 {
     const bd_qlayer *L = pw_layer(n->q, idx);
     if (n->packed_for == k && n->pw[idx])
         k->pwconv_packed(in, m, kk, out, nn, n->pw[idx], &L->conv);
     else
-        k->pwconv(in, m, kk, out, nn, L->weight, L->bias, &L->conv);
+        k->pwconv(in, m, kk, out, nn, pw_weight(n, idx),
+                  idx == PW_CONCAT_PROJ ? n->proj_bias : L->bias, &L->conv);
 }
 
 static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
@@ -201,6 +198,14 @@ bd_qnetwork *bd_qnetwork_new(const bd_model *m, int in_h, int in_w, int output_s
     }
     n->m = m;
     n->q = m->q;
+    n->fusion = bd_fusion_from_env();
+    n->proj_bias0 = malloc(sizeof(int32_t) * (size_t)m->concat_projection.cout);
+    n->proj_bias = malloc(sizeof(int32_t) * (size_t)m->concat_projection.cout);
+    if (!n->proj_bias0 || !n->proj_bias) {
+        snprintf(err, errlen, "network: out of memory");
+        bd_qnetwork_free(n);
+        return NULL;
+    }
     bd_net_plan *p = &n->plan;
     bd_network_plan(m, in_h, in_w, output_stride, p);
 
@@ -225,6 +230,7 @@ bd_qnetwork *bd_qnetwork_new(const bd_model *m, int in_h, int in_w, int output_s
     n->buf[Q_EXPANDED] = bd_arena_reserve(a, expanded);
     n->buf[Q_DEPTHWISE] = bd_arena_reserve(a, depthwise);
     n->cap_depthwise = depthwise;
+    n->cap_expanded = expanded;
     n->buf[Q_INPUT] = bd_arena_reserve(a, (size_t)in_h * in_w * p->cin * sizeof(float));
     n->buf[Q_LOGITS_U8] = bd_arena_reserve(a, hw * m->num_classes);
     n->buf[Q_LOGITS] = bd_arena_reserve(a, hw * m->num_classes * sizeof(float));
@@ -244,13 +250,21 @@ void bd_qnetwork_free(bd_qnetwork *n)
         return;
     bd_arena_release(&n->arena);
     free(n->packed);
+    free(n->proj_bias0);
+    free(n->proj_bias);
     free(n);
 }
 
-static void *buffer(const bd_qnetwork *n, int which) { return bd_arena_get(&n->arena, n->buf[which]); }
 
-float *bd_qnetwork_input(bd_qnetwork *n) { return buffer(n, Q_INPUT); }
+float *bd_qnetwork_input(bd_qnetwork *n) { return bd_qnetwork_buffer(n, Q_INPUT); }
 size_t bd_qnetwork_arena_bytes(const bd_qnetwork *n) { return bd_arena_bytes(&n->arena); }
+
+void bd_qnetwork_release_scratch(bd_qnetwork *n)
+{
+    static const int scratch[] = {Q_PING, Q_PONG, Q_EXPANDED, Q_DEPTHWISE, Q_INPUT};
+    for (size_t i = 0; i < sizeof scratch / sizeof scratch[0]; i++)
+        bd_arena_discard(&n->arena, n->buf[scratch[i]]);
+}
 const bd_net_plan *bd_qnetwork_plan(const bd_qnetwork *n) { return &n->plan; }
 
 const float *bd_qnetwork_logits(const bd_qnetwork *n, int *fh, int *fw, int *classes)
@@ -258,14 +272,14 @@ const float *bd_qnetwork_logits(const bd_qnetwork *n, int *fh, int *fw, int *cla
     *fh = n->plan.feat_h;
     *fw = n->plan.feat_w;
     *classes = n->m->num_classes;
-    return buffer(n, Q_LOGITS);
+    return bd_qnetwork_buffer(n, Q_LOGITS);
 }
 
 const uint8_t *bd_qnetwork_logits_u8(const bd_qnetwork *n, float *scale, int32_t *zp)
 {
     *scale = n->q->logits.out.scale;
     *zp = n->q->logits.out.zp;
-    return buffer(n, Q_LOGITS_U8);
+    return bd_qnetwork_buffer(n, Q_LOGITS_U8);
 }
 
 /* ------------------------------------------------------------ the forward pass -------- */
@@ -295,6 +309,31 @@ static void broadcast(const uint8_t *v, int c, size_t n, uint8_t *out, int strid
         memcpy(out + p * (size_t)stride, v, (size_t)c);
 }
 
+/* concat_projection's bias for this image: its own (or its packed form's) plus the pooled
+ * half of every pixel's sum, in int32 modulo 2^32 like the accumulators (see the top). */
+static void fold_pooled_half(bd_qnetwork *n, const bd_qu8_kernels *k, const uint8_t *pooled)
+{
+    const bd_qlayer *L = &n->q->concat_projection;
+    const int cpool = n->m->image_pooling.cout, cout = n->m->concat_projection.cout;
+    uint32_t *sum = (uint32_t *)n->proj_bias;
+    for (int j = 0; j < cout; j++)
+        sum[j] = 0;
+    for (int c = 0; c < cpool; c++) {
+        const uint32_t x = (uint32_t)((int32_t)pooled[c] - L->conv.in_zp);
+        const uint8_t *w = L->weight + (size_t)c * cout;
+        for (int j = 0; j < cout; j++)
+            sum[j] += x * (uint32_t)((int32_t)w[j] - L->conv.w_zp);
+    }
+    const int packed = n->packed_for == k && n->pw[PW_CONCAT_PROJ];
+    const int32_t *base = packed ? n->proj_bias0 : L->bias;
+    for (int j = 0; j < cout; j++)
+        sum[j] += (uint32_t)base[j];
+    if (packed)   /* the packed layout begins with the bias (kernels_quant.h) */
+        memcpy(n->pw[PW_CONCAT_PROJ], n->proj_bias, (size_t)cout * sizeof(int32_t));
+}
+
+void bd_qnetwork_set_fusion(bd_qnetwork *n, bd_fusion mode) { n->fusion = mode; }
+
 int bd_qnetwork_prepare(bd_qnetwork *n, const bd_qu8_kernels *k)
 {
     return pack_for(n, k);
@@ -307,13 +346,13 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
     const bd_model *m = n->m;
     const bd_qmodel *q = n->q;
     const bd_net_plan *pl = &n->plan;
-    uint8_t *x = buffer(n, Q_PING), *y = buffer(n, Q_PONG);
-    uint8_t *expanded = buffer(n, Q_EXPANDED), *depthwise = buffer(n, Q_DEPTHWISE);
+    uint8_t *x = bd_qnetwork_buffer(n, Q_PING), *y = bd_qnetwork_buffer(n, Q_PONG);
+    uint8_t *expanded = bd_qnetwork_buffer(n, Q_EXPANDED), *depthwise = bd_qnetwork_buffer(n, Q_DEPTHWISE);
     char scope[64];
 
     /* Input: the model's QUANTIZE of the normalised float image. */
     const size_t npix = (size_t)pl->in_h * pl->in_w;
-    (k->quantize_f32 ? k->quantize_f32 : bd_qu8_quantize_f32)(buffer(n, Q_INPUT), npix * pl->cin,
+    (k->quantize_f32 ? k->quantize_f32 : bd_qu8_quantize_f32)(bd_qnetwork_buffer(n, Q_INPUT), npix * pl->cin,
                                                              q->input.scale, q->input.zp, expanded);
     observe(obs, ctx, "MobilenetV2/MobilenetV2/input", NULL, expanded, pl->in_h, pl->in_w, pl->cin);
 
@@ -329,9 +368,14 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
         const bd_block_plan *p = &pl->b[i];
         const int cexp = p->cexp, cout = p->cout;
         block_scope(i, scope, sizeof scope);
+        if (!obs && bd_qnetwork_block_fused(n, k, i, x, y)) {
+            uint8_t *t = x; x = y; y = t;
+            c = cout;
+            continue;
+        }
         const uint8_t *dw_in = x;
         if (m->blocks[i].has_expand) {
-            pw_run(n, k, 2 * i, x, p->in_h * p->in_w, c, expanded, cexp);
+            bd_qnetwork_pw_run(n, k, 2 * i, x, p->in_h * p->in_w, c, expanded, cexp);
             observe(obs, ctx, scope, "expand/Relu6", expanded, p->in_h, p->in_w, cexp);
             dw_in = expanded;
         }
@@ -340,7 +384,7 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
                      p->pad_top, p->pad_left, &b->depthwise.conv);
         observe(obs, ctx, scope, "depthwise/Relu6", depthwise, p->out_h, p->out_w, cexp);
         const size_t hw = (size_t)p->out_h * p->out_w;
-        pw_run(n, k, 2 * i + 1, depthwise, (int)hw, cexp, y, cout);
+        bd_qnetwork_pw_run(n, k, 2 * i + 1, depthwise, (int)hw, cexp, y, cout);
         observe(obs, ctx, scope, "project/add_fold", y, p->out_h, p->out_w, cout);
         if (b->has_add && p->residual) {
             k->add(x, y, hw * cout, y, &b->add);
@@ -353,12 +397,12 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
     /* Head, on the fh x fw x c features in x. */
     const int fh = pl->feat_h, fw = pl->feat_w, hw = fh * fw;
     const int cpool = m->image_pooling.cout, caspp = m->aspp0.cout, cproj = m->concat_projection.cout;
-    uint8_t *pooled = buffer(n, Q_SMALL), *ip = pooled + c, *ipq = ip + cpool;
+    uint8_t *pooled = bd_qnetwork_buffer(n, Q_SMALL), *ip = pooled + c, *ipq = ip + cpool;
     k->avgpool(x, hw, c, pooled);
     observe(obs, ctx, "AvgPool2D/AvgPool", NULL, pooled, 1, 1, c);
-    pw_run(n, k, 2 * MNV2_BLOCKS + 1, x, hw, c, expanded, caspp);
+    bd_qnetwork_pw_run(n, k, 2 * MNV2_BLOCKS + 1, x, hw, c, expanded, caspp);
     observe(obs, ctx, "aspp0/Relu", NULL, expanded, fh, fw, caspp);
-    pw_run(n, k, 2 * MNV2_BLOCKS, pooled, 1, c, ip, cpool);
+    bd_qnetwork_pw_run(n, k, 2 * MNV2_BLOCKS, pooled, 1, c, ip, cpool);
     observe(obs, ctx, "image_pooling/Relu", NULL, ip, 1, 1, cpool);
     if (obs) {   /* the graph's intermediate tensors, only materialised for an observer */
         broadcast(ip, cpool, (size_t)hw, depthwise, cpool);
@@ -371,20 +415,23 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
         broadcast(ipq, cpool, (size_t)hw, depthwise, cpool);
         observe(obs, ctx, "ResizeBilinear1", NULL, depthwise, fh, fw, cpool);
     }
-    broadcast(ipq, cpool, (size_t)hw, depthwise, cpool + caspp);
-    for (int px = 0; px < hw; px++)
-        memcpy(depthwise + (size_t)px * (cpool + caspp) + cpool, expanded + (size_t)px * caspp,
-               (size_t)caspp);
-    observe(obs, ctx, "concat", NULL, depthwise, fh, fw, cpool + caspp);
-    pw_run(n, k, 2 * MNV2_BLOCKS + 2, depthwise, hw, cpool + caspp, y, cproj);
+    if (obs) {
+        broadcast(ipq, cpool, (size_t)hw, depthwise, cpool + caspp);
+        for (int px = 0; px < hw; px++)
+            memcpy(depthwise + (size_t)px * (cpool + caspp) + cpool,
+                   expanded + (size_t)px * caspp, (size_t)caspp);
+        observe(obs, ctx, "concat", NULL, depthwise, fh, fw, cpool + caspp);
+    }
+    fold_pooled_half(n, k, ipq);
+    bd_qnetwork_pw_run(n, k, PW_CONCAT_PROJ, expanded, hw, caspp, y, cproj);
     observe(obs, ctx, "concat_projection/Relu", NULL, y, fh, fw, cproj);
-    uint8_t *lq = buffer(n, Q_LOGITS_U8);
+    uint8_t *lq = bd_qnetwork_buffer(n, Q_LOGITS_U8);
     const int nc = m->num_classes;
-    pw_run(n, k, 2 * MNV2_BLOCKS + 3, y, hw, cproj, lq, nc);
+    bd_qnetwork_pw_run(n, k, 2 * MNV2_BLOCKS + 3, y, hw, cproj, lq, nc);
     observe(obs, ctx, "logits/semantic/BiasAdd", NULL, lq, fh, fw, nc);
 
     /* real = scale * (q - zp), for the float post-processing */
-    float *lf = buffer(n, Q_LOGITS);
+    float *lf = bd_qnetwork_buffer(n, Q_LOGITS);
     const float s = q->logits.out.scale;
     const int32_t zp = q->logits.out.zp;
     for (size_t i = 0; i < (size_t)hw * nc; i++)

@@ -36,11 +36,15 @@ float *bd_qnetwork_input(bd_qnetwork *n);
 /* Packs the 1x1 weights for table k (done by the first run with k otherwise): 0, or -1 if
  * out of memory (runs then fall back to the scalar table). */
 int bd_qnetwork_prepare(bd_qnetwork *n, const bd_qu8_kernels *k);
+/* Which blocks run fused (as bd_network_set_fusion; qnetwork_fused.c says when). */
+void bd_qnetwork_set_fusion(bd_qnetwork *n, bd_fusion mode);
 void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer obs, void *ctx);
 const float *bd_qnetwork_logits(const bd_qnetwork *n, int *fh, int *fw, int *classes);
 /* The uint8 logits of the last run and their quantisation. */
 const uint8_t *bd_qnetwork_logits_u8(const bd_qnetwork *n, float *scale, int32_t *zp);
 size_t bd_qnetwork_arena_bytes(const bd_qnetwork *n);
+/* As bd_network_release_scratch: every buffer but the logits and the pooled vector. */
+void bd_qnetwork_release_scratch(bd_qnetwork *n);
 const bd_net_plan *bd_qnetwork_plan(const bd_qnetwork *n);
 
 #endif

@@ -23,7 +23,7 @@ struct bd_segmenter {
     bd_network *net;            /* f32 */
     bd_qnetwork *qnet;          /* int8 (exactly one of the two) */
     const bd_qu8_kernels *qk;
-    int size, threads;
+    int size, threads, release_after_run;
     int in_w, in_h;             /* the network input: size x size unless asked otherwise */
     int tw, th, ow, oh;         /* last run: resized and original sizes */
     int has_result;
@@ -69,6 +69,7 @@ bd_segmenter *bd_segmenter_new(const bd_model *m, const bd_segmenter_opts *opts,
     s->in_w = o.input_width;
     s->in_h = o.input_height;
     s->threads = o.threads;
+    s->release_after_run = o.release_after_run;
     if (o.precision == BD_PRECISION_INT8) {
         s->qk = bd_qu8_kernels_select(err, errlen);
         if (s->qk && (s->qnet = bd_qnetwork_new(m, s->in_h, s->in_w, o.output_stride,
@@ -129,6 +130,12 @@ static void run_network(bd_segmenter *s)
         bd_qnetwork_run(s->qnet, s->qk, NULL, NULL);
     else
         bd_network_run(s->net, s->k, NULL, NULL);
+    if (s->release_after_run) {
+        if (s->qnet)
+            bd_qnetwork_release_scratch(s->qnet);
+        else
+            bd_network_release_scratch(s->net);
+    }
     s->network_ms = bd_now_ms() - t0;
     s->has_result = 1;
 }

@@ -45,6 +45,10 @@ typedef struct bd_segmenter_opts {
     const bd_kernels *kernels;  /* NULL: bd_kernels_select() (best for this CPU or
                                    $BACKDROP_ISA); with int8 the float post-processing's */
     bd_precision precision;     /* 0: default (f32) */
+    int release_after_run;      /* 1: hand the network's working memory back after each run
+                                   (its results stay), so a photo job's peak memory is the
+                                   network's or the compositor's, not their sum; the next
+                                   run takes the pages again (about 1 ms). Video: leave 0 */
 } bd_segmenter_opts;
 
 typedef struct bd_segmenter bd_segmenter;
