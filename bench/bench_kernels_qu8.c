@@ -14,7 +14,9 @@
  * packed once for the table (pwconv_packed) when the table packs that shape, else the plain
  * pwconv. The stem is timed twice when the table packs its 27 x cout weights: the direct
  * conv3x3s2 kernel, and the matrix product qnetwork.c runs instead on its im2col rows
- * (the gather itself is not in that row). Identical shapes within a model and output stride
+ * (the gather itself is not in that row). concat_projection runs over the aspp0 half of
+ * its input, as qnetwork.c runs it (the image-pooling half folded into its bias). The
+ * network's fused early blocks (qnetwork_fused.c) are timed here layer by layer. Identical shapes within a model and output stride
  * are timed once ("xN" = how many layers share it). Each (shape, table, threads) is run once
  * untimed, then up to --runs times (at least 3, fewer when one run exceeds --target-ms / runs);
  * the median is reported. GOP/s = 2 x multiply-adds / median; "% peak" = GOP/s over the
@@ -51,6 +53,7 @@ typedef struct {
     int h, w, cin, oh, ow, cout; /* pwconv: m = h rows, k = cin, n = cout; add: h values */
     int stride, dilation, pad_top, pad_left;
     const bd_qlayer *L;          /* weights, bias, requantisation (conv kinds) */
+    const uint8_t *weight;       /* the weights the network multiplies by (L's, or a part) */
     const bd_qu8_add_params *add;
     const bd_qparam *qin;        /* quantize_f32: the input's scale and zero point */
     double macs;
@@ -84,7 +87,8 @@ static void add_shape(shape_list *S, qshape s)
 
 static qshape pw(const char *layer, int m, int k, int n, const bd_qlayer *L)
 {
-    qshape s = {Q_PWCONV, "", 0, m, 1, k, m, 1, n, 1, 1, 0, 0, L, NULL, NULL, (double)m * k * n};
+    qshape s = {Q_PWCONV, "", 0, m, 1, k, m, 1, n, 1, 1, 0, 0, L, L->weight, NULL, NULL,
+                (double)m * k * n};
     snprintf(s.layer, sizeof s.layer, "%s", layer);
     return s;
 }
@@ -96,16 +100,16 @@ static void collect(const bd_model *m, const bd_net_plan *p, shape_list *S)
     const bd_qmodel *q = m->q;
     char name[64];
     qshape in = {Q_QUANTIZE, "MobilenetV2/input", 0, p->in_h * p->in_w * p->cin, 1, 1, 0, 0, 0,
-                 1, 1, 0, 0, NULL, NULL, &q->input, 0};
+                 1, 1, 0, 0, NULL, NULL, NULL, &q->input, 0};
     add_shape(S, in);
     const double stem_macs = (double)p->stem_h * p->stem_w * p->stem_cout * 9 * p->cin;
     qshape stem = {Q_CONV3X3S2, "MobilenetV2/Conv", 0, p->in_h, p->in_w, p->cin, p->stem_h,
                    p->stem_w, p->stem_cout, 2, 1, p->stem_pad_top, p->stem_pad_left, &q->stem,
-                   NULL, NULL, stem_macs};
+                   q->stem.weight, NULL, NULL, stem_macs};
     add_shape(S, stem);
     qshape gemm = {Q_STEM_GEMM, "MobilenetV2/Conv", 0, p->stem_h * p->stem_w, 1, 9 * p->cin,
-                   p->stem_h * p->stem_w, 1, p->stem_cout, 1, 1, 0, 0, &q->stem, NULL, NULL,
-                   stem_macs};
+                   p->stem_h * p->stem_w, 1, p->stem_cout, 1, 1, 0, 0, &q->stem, q->stem.weight,
+                   NULL, NULL, stem_macs};
     add_shape(S, gemm);
     for (int i = 0; i < MNV2_BLOCKS; i++) {
         const bd_block_plan *b = &p->b[i];
@@ -119,22 +123,27 @@ static void collect(const bd_model *m, const bd_net_plan *p, shape_list *S)
         }
         qshape dw = {Q_DWCONV3X3, "", 0, b->in_h, b->in_w, b->cexp, b->out_h, b->out_w,
                      b->cexp, b->stride, b->dilation, b->pad_top, b->pad_left, &qb->depthwise,
-                     NULL, NULL, (double)b->out_h * b->out_w * b->cexp * 9};
+                     qb->depthwise.weight, NULL, NULL, (double)b->out_h * b->out_w * b->cexp * 9};
         snprintf(dw.layer, sizeof dw.layer, "%s/depthwise", scope);
         add_shape(S, dw);
         snprintf(name, sizeof name, "%s/project", scope);
         add_shape(S, pw(name, b->out_h * b->out_w, b->cexp, b->cout, &qb->project));
         if (qb->has_add && b->residual) {
             qshape a = {Q_ADD, "", 0, b->out_h * b->out_w * b->cout, 1, 1, 0, 0, 0, 1, 1, 0, 0,
-                        NULL, &qb->add, NULL, 0};
+                        NULL, NULL, &qb->add, NULL, 0};
             snprintf(a.layer, sizeof a.layer, "%s/add", scope);
             add_shape(S, a);
         }
     }
     const int hw = p->feat_h * p->feat_w;
     add_shape(S, pw("aspp0", hw, p->feat_c, m->aspp0.cout, &q->aspp0));
-    add_shape(S, pw("concat_projection", hw, m->concat_projection.cin, m->concat_projection.cout,
-                    &q->concat_projection));
+    /* concat_projection over the aspp0 channels only: qnetwork.c folds the image-pooling
+     * half (the same for every pixel) into the bias */
+    const int cpool = m->image_pooling.cout, cproj = m->concat_projection.cout;
+    qshape proj = pw("concat_projection", hw, m->concat_projection.cin - cpool, cproj,
+                     &q->concat_projection);
+    proj.weight += (size_t)cpool * cproj;
+    add_shape(S, proj);
     add_shape(S, pw("logits/semantic", hw, m->logits.cin, m->logits.cout, &q->logits));
 }
 
@@ -194,11 +203,11 @@ static void call(const bd_qu8_kernels *k, const qshape *s, const bufs *b)
                                                                  s->qin->scale, s->qin->zp, b->out);
         break;
     case Q_CONV3X3S2:
-        k->conv3x3s2(b->in, s->h, s->w, s->cin, b->out, s->oh, s->ow, s->cout, L->weight,
+        k->conv3x3s2(b->in, s->h, s->w, s->cin, b->out, s->oh, s->ow, s->cout, s->weight,
                      L->bias, s->pad_top, s->pad_left, &L->conv);
         break;
     case Q_DWCONV3X3:
-        k->dwconv3x3(b->in, s->h, s->w, s->cin, b->out, s->oh, s->ow, L->weight, L->bias,
+        k->dwconv3x3(b->in, s->h, s->w, s->cin, b->out, s->oh, s->ow, s->weight, L->bias,
                      s->stride, s->dilation, s->pad_top, s->pad_left, &L->conv);
         break;
     case Q_STEM_GEMM:
@@ -206,7 +215,7 @@ static void call(const bd_qu8_kernels *k, const qshape *s, const bufs *b)
         if (b->packed)
             k->pwconv_packed(b->in, s->h, s->cin, b->out, s->cout, b->packed, &L->conv);
         else
-            k->pwconv(b->in, s->h, s->cin, b->out, s->cout, L->weight, L->bias, &L->conv);
+            k->pwconv(b->in, s->h, s->cin, b->out, s->cout, s->weight, L->bias, &L->conv);
         break;
     case Q_ADD:
         k->add(b->res, b->out, (size_t)s->h, b->out, s->add);
@@ -310,7 +319,7 @@ static int pack(const bd_qu8_kernels *k, const qshape *s, void **packed)
         *packed = NULL;
         return -1;
     }
-    k->pw_pack(s->L->weight, s->L->bias, s->cin, s->cout, &s->L->conv, *packed);
+    k->pw_pack(s->weight, s->L->bias, s->cin, s->cout, &s->L->conv, *packed);
     return 1;
 }
 

@@ -23,7 +23,11 @@
  *                                          writes its half of the concatenation in place
  *                                          (output pixel stride 512), so no copy
  *   xnn_create_convert_nc_qu8_f32          the dequantised logits
- * Same multiply-adds as qnetwork.c (concat_projection over all 512 channels).
+ * concat_projection runs over all 512 channels of the concatenation, as in TFLite's graph:
+ * qnetwork.c folds the image-pooling half (the same for every pixel) into the layer's int32
+ * bias per image, which XNNPACK's operators (bias packed once, requantised inside the
+ * convolution) cannot express; so this peer does 2.7 % more multiply-adds than ours at d=1.0
+ * OS16 (9 % at d=0.5), and its gflops figure counts its own.
  *
  * XNNPACK requantises in float (its fp32 requantisation), TFLite and backdrop in fixed
  * point, so the bytes can differ by a level where a value falls near a rounding boundary,
