@@ -4,7 +4,10 @@
  *
  *   peer_xnnpack --model F.bdw [--os 8|16] [--threads N] [--runs N] [--warmup N] [--size N]
  *                [--check-input F.f32 --check-logits F.f32] [--layers] [--serve]
- *                [--clock wall|cpu]
+ *                [--clock wall|cpu] [--xnn-isa native|avx2]
+ *
+ * (Command line, start-up and timing shared with peer_xnnpack_qu8.c: peer_xnnpack_common.h;
+ * --xnn-isa avx2 keeps XNNPACK on its AVX2 kernels.)
  *
  * Operators (Debian 12's XNNPACK, operator API): every convolution is
  * xnn_create_convolution2d_nhwc_f32 (the stem 3x3 s2, 1x1 expand/project as 1x1 convs,
@@ -27,54 +30,20 @@
  */
 #include <math.h>
 #include <omp.h>
-#include <pthreadpool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <xnnpack.h>
 
-#include "bench_util.h"
+#define PEER_NAME "peer_xnnpack"
+#include "peer_xnnpack_common.h"
 #include "kernels.h"
 #include "engine/model.h"
 #include "engine/network.h"
 
-#define MAX_OPS 128
-#define MAX_RUNS 10000
-
-typedef struct {
-    xnn_operator_t op;
-    char name[64];
-    double macs;
-} xop;
-
-typedef struct {
-    xop ops[MAX_OPS];
-    int count;
-    void *owned[4 * MAX_OPS];      /* transposed weights, scratch (freed at the end) */
-    int nowned;
-    pthreadpool_t pool;
-    float *input, *logits;
-    int feat_h, feat_w, classes;
-} xnet;
-
-static int fail(const char *what, enum xnn_status s)
-{
-    fprintf(stderr, "peer_xnnpack: %s failed (xnn_status %d)\n", what, (int)s);
-    return -1;
-}
-
-static void *keep(xnet *x, void *p)
-{
-    if (p && x->nowned < 4 * MAX_OPS) x->owned[x->nowned++] = p;
-    else if (p) { free(p); p = NULL; }
-    return p;
-}
-
-/* Activation buffer with XNN_EXTRA_BYTES of slack (XNNPACK may read past the end). */
+/* Activation buffer of `floats` floats. */
 static float *buffer(xnet *x, size_t floats)
 {
-    return keep(x, calloc(1, floats * sizeof(float) + XNN_EXTRA_BYTES + 64));
+    return buffer_bytes(x, floats * sizeof(float));
 }
 
 /* Our IO [k][n] weights -> XNNPACK's OI [n][k]. */
@@ -85,24 +54,6 @@ static float *transpose(xnet *x, const float *w, int k, int n)
         for (int i = 0; i < k; i++)
             for (int j = 0; j < n; j++) t[(size_t)j * k + i] = w[(size_t)i * n + j];
     return t;
-}
-
-static size_t max_sz(size_t a, size_t b) { return a > b ? a : b; }
-
-/* TensorFlow's scope of block i: expanded_conv, expanded_conv_1, ... */
-static void block_name(char *out, size_t n, int i, const char *layer)
-{
-    if (i) snprintf(out, n, "expanded_conv_%d/%s", i, layer);
-    else snprintf(out, n, "expanded_conv/%s", layer);
-}
-
-static xop *add_op(xnet *x, const char *name, double macs)
-{
-    if (x->count >= MAX_OPS) return NULL;
-    xop *o = &x->ops[x->count++];
-    snprintf(o->name, sizeof o->name, "%s", name);
-    o->macs = macs;
-    return o;
 }
 
 /* A 1x1 convolution over h x w pixels, in -> out, weights IO [cin][cout]. */
@@ -261,23 +212,6 @@ static int build(xnet *x, const bd_model *m, const bd_net_plan *p)
     return 0;
 }
 
-static int run(xnet *x)
-{
-    for (int i = 0; i < x->count; i++) {
-        enum xnn_status s = xnn_run_operator(x->ops[i].op, x->pool);
-        if (s != xnn_status_success) return fail(x->ops[i].name, s);
-    }
-    return 0;
-}
-
-static void xnet_free(xnet *x)
-{
-    for (int i = 0; i < x->count; i++)
-        if (x->ops[i].op) xnn_delete_operator(x->ops[i].op);
-    for (int i = 0; i < x->nowned; i++) free(x->owned[i]);
-    if (x->pool) pthreadpool_destroy(x->pool);
-}
-
 /* ------------------------------------------------------------ checks ------------------ */
 
 static double max_abs_diff(const float *a, const float *b, size_t n, double *range)
@@ -345,66 +279,22 @@ static int check_against_file(xnet *x, const char *input_path, const char *logit
 
 /* ------------------------------------------------------------ main -------------------- */
 
-static double (*clock_ms)(void) = bd_now_ms;
-
-static void print_layers(xnet *x)
-{
-    printf("# per operator (one run; GFLOP/s = 2 x MACs / time)\n");
-    double total = 0;
-    for (int i = 0; i < x->count; i++) {
-        double t0 = clock_ms();
-        xnn_run_operator(x->ops[i].op, x->pool);
-        double ms = clock_ms() - t0;
-        total += ms;
-        printf("layer %-40s %8.1f MFLOP %9.3f ms %8.1f GFLOP/s\n", x->ops[i].name,
-               2e-6 * x->ops[i].macs, ms, ms > 0 ? 2e-6 * x->ops[i].macs / ms : 0.0);
-    }
-    printf("# operators total %.3f ms\n", total);
-}
-
 int main(int argc, char **argv)
 {
-    const char *model = NULL, *check_in = NULL, *check_logits = NULL;
-    int os = 0, threads = 1, runs = 10, warmup = 2, size = 0, layers = 0, serve = 0, per_run = 1;
-    int cpu_clock = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--layers")) layers = 1;
-        else if (!strcmp(a, "--serve")) serve = 1;
-        else if (!strcmp(a, "--quiet")) per_run = 0;
-        else if (!v) { fprintf(stderr, "peer_xnnpack: %s needs a value\n", a); return 2; }
-        else if (!strcmp(a, "--model")) model = argv[++i];
-        else if (!strcmp(a, "--check-input")) check_in = argv[++i];
-        else if (!strcmp(a, "--check-logits")) check_logits = argv[++i];
-        else if (!strcmp(a, "--os")) os = atoi(argv[++i]);
-        else if (!strcmp(a, "--threads")) threads = atoi(argv[++i]);
-        else if (!strcmp(a, "--runs")) runs = atoi(argv[++i]);
-        else if (!strcmp(a, "--warmup")) warmup = atoi(argv[++i]);
-        else if (!strcmp(a, "--size")) size = atoi(argv[++i]);
-        else if (!strcmp(a, "--clock") && (!strcmp(v, "cpu") || !strcmp(v, "wall")))
-            cpu_clock = !strcmp(argv[++i], "cpu");
-        else { fprintf(stderr, "peer_xnnpack: unknown option %s\n", a); return 2; }
-    }
-    if (!model || threads < 1 || runs < 1 || runs > MAX_RUNS || (os && os != 8 && os != 16) ||
-        (!check_in != !check_logits)) {
-        fprintf(stderr, "usage: peer_xnnpack --model F.bdw [--os 8|16] [--threads N] "
-                        "[--runs N] [--warmup N] [--size N] [--check-input F --check-logits F] "
-                        "[--layers] [--serve] [--quiet] [--clock wall|cpu]\n");
-        return 2;
-    }
+    peer_opts o;
+    if (peer_parse(argc, argv, &o)) return 2;
+    const char *model = o.model;
+    int os = o.os, size = o.size, threads = o.threads;
     char err[512];
     bd_model *m = bd_model_load(model, err, sizeof err);
     if (!m) { fprintf(stderr, "peer_xnnpack: %s\n", err); return 1; }
     if (!os) os = m->export_output_stride;
     if (!size) size = m->input_size;
-    enum xnn_status s = xnn_initialize(NULL);
-    if (s != xnn_status_success) {
-        fail("xnn_initialize", s);
+    if (peer_xnn_init(&o)) {
         bd_model_free(m);
         return 1;
     }
 
-    if (cpu_clock && threads == 1) clock_ms = bench_thread_cpu_ms;
     omp_set_num_threads(threads);   /* our check run: no idle OpenMP workers beyond these */
     static xnet x;
     x.pool = threads > 1 ? pthreadpool_create(threads) : NULL;
@@ -412,58 +302,25 @@ int main(int argc, char **argv)
     bd_network_plan(m, size, size, os, &plan);
     size_t in_floats = (size_t)size * size * plan.cin;
     float *input = malloc(in_floats * sizeof *input);
-    double *ms = malloc(MAX_RUNS * sizeof *ms);
     int rc = 1;
-    if (!input || !ms || (threads > 1 && !x.pool) || build(&x, m, &plan)) goto done;
+    if (!input || (threads > 1 && !x.pool) || build(&x, m, &plan)) goto done;
     double macs = 0;
     for (int i = 0; i < x.count; i++) macs += x.ops[i].macs;
     printf("# xnnpack (Debian libxnnpack0, operator API): %s (depth %g), input %dx%d, "
            "output stride %d, threads=%d, %d operators, macs=%.4g gflop=%.4g\n",
            model, m->depth_multiplier, size, size, os, threads, x.count, macs, 2e-9 * macs);
 
-    if (check_in && check_against_file(&x, check_in, check_logits, in_floats)) goto done;
+    if (o.check_in && check_against_file(&x, o.check_in, o.check_logits, in_floats)) goto done;
     bd_network_bench_input(input, size, size, m->norm_scale, m->norm_offset);
     memcpy(x.input, input, in_floats * sizeof *input);
     if (run(&x) || check_against_ours(&x, m, input, size, size, os)) goto done;
     fflush(stdout);
 
-    for (int i = 0; i < warmup; i++)
-        if (run(&x)) goto done;
-    if (layers) print_layers(&x);
-    int n = 0;
-    if (serve) {
-        printf("ready\n");
-        fflush(stdout);
-        char line[64];
-        while (n < MAX_RUNS && fgets(line, sizeof line, stdin)) {
-            if (strncmp(line, "run", 3)) continue;
-            double t0 = clock_ms();
-            if (run(&x)) goto done;
-            ms[n] = clock_ms() - t0;
-            printf("ms=%.3f\n", ms[n++]);
-            fflush(stdout);
-        }
-    } else {
-        for (; n < runs; n++) {
-            double t0 = clock_ms();
-            if (run(&x)) goto done;
-            ms[n] = clock_ms() - t0;
-            if (per_run) printf("run %d ms=%.3f\n", n + 1, ms[n]);
-        }
-    }
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    printf("threads=%d peak_rss_kb=%ld\n", threads, ru.ru_maxrss);
-    if (n > 0) {
-        double med = bench_median(ms, n);
-        printf("xnnpack median_ms=%.3f min_ms=%.3f max_ms=%.3f gflops=%.2f threads=%d\n", med,
-               ms[0], ms[n - 1], 2e-6 * macs / med, threads);
-    }
+    if (peer_time(&x, &o, macs, "xnnpack", "FLOP")) goto done;
     rc = 0;
 done:
     xnet_free(&x);
     free(input);
-    free(ms);
     bd_model_free(m);
     xnn_deinitialize();
     return rc;

@@ -1,8 +1,10 @@
 #!/bin/sh
 # run_bench.sh — everything `make bench` measures, written to bench/results.md (raw logs in
-# bench/out/): the machine, peak FMA throughput and memory bandwidth, the network end to end
-# for every weights file at output stride 8 and 16 on 1 and all threads, the peers (XNNPACK,
-# OpenCV dnn) in alternating runs, the whole blur job, each kernel on the network's shapes.
+# bench/out/): the machine, peak FMA and int8 multiply-add throughput and memory bandwidth,
+# the network end to end for every weights file at output stride 8 and 16 on 1 and all
+# threads, the peers (XNNPACK fp32 and uint8, OpenCV dnn) in alternating runs, int8 against
+# fp32 and XNNPACK uint8 (native and AVX2-only), the whole blur job, each float and int8
+# kernel on the network's shapes.
 #
 # Environment (make bench sets them): BUILD (object dir with bench/ programs), BIN (the
 # backdrop CLI), SHARED (../shared), RUNS (timed runs per configuration, default 10; slow
@@ -72,6 +74,30 @@ if [ -x "$BUILD/bench/peak_fma" ]; then
     md '```'
     md ""
 fi
+say "peak int8"
+vnni_peak=""; avx2i_peak=""
+if [ -x "$BUILD/bench/peak_int8" ]; then
+    "$BUILD/bench/peak_int8" >"$LOGS/peak_int8.txt" 2>&1
+    for f in avx2 avx512vnni; do
+        objdump -d --no-show-raw-insn "$BUILD/bench/peak_int8_$f.o" 2>/dev/null |
+            sed -n "/<peak_int8_$f>:/,/ret/p" | sed -n '/vp\(dpbusd\|maddwd\)/,/j[a-z]* /p' \
+            >"$LOGS/peak_int8_$f.asm"
+    done
+    ndp=$(grep -c 'vpdpbusd *%zmm[0-9]*,%zmm[0-9]*,%zmm[0-9]*$' "$LOGS/peak_int8_avx512vnni.asm")
+    nmadd=$(grep -c 'vpmaddwd *%ymm[0-9]*,%ymm[0-9]*,%ymm[0-9]*$' "$LOGS/peak_int8_avx2.asm")
+    nadd=$(grep -c 'vpaddd *%ymm[0-9]*,%ymm[0-9]*,%ymm[0-9]*$' "$LOGS/peak_int8_avx2.asm")
+    nspill=$(grep -c '(%rsp)' "$LOGS/peak_int8_avx2.asm")
+    vnni_peak=$(grep 'isa=avx512vnni threads=1 ' "$LOGS/peak_int8.txt" | grep -o 'gops=[0-9.]*' | cut -d= -f2)
+    avx2i_peak=$(grep 'isa=avx2 threads=1 ' "$LOGS/peak_int8.txt" | grep -o 'gops=[0-9.]*' | cut -d= -f2)
+    md "## Peak int8 multiply-add throughput (bench/peak_int8)"
+    md ""
+    md "The ceilings of the int8 kernel tables, 12 register-resident accumulators, 2 ops per multiply-add: vpdpbusd zmm (64 multiply-adds; objdump of the loop body: $ndp register-only vpdpbusd, see bench/out/peak_int8_avx512vnni.asm) for avx512vnni, vpmaddwd + vpaddd ymm (16 multiply-adds per pair; loop body: $nmadd vpmaddwd and $nadd vpaddd on registers, $nspill stack accesses) for avx2; best (and median) of 7 trials."
+    md ""
+    md '```'
+    cat "$LOGS/peak_int8.txt" >&3
+    md '```'
+    md ""
+fi
 say "memory bandwidth"
 if [ -x "$BUILD/bench/peak_mem" ]; then
     "$BUILD/bench/peak_mem" >"$LOGS/peak_mem.txt" 2>&1
@@ -91,34 +117,45 @@ peak_all=$(grep "isa=avx2 threads=$THREADS " "$LOGS/peak_fma.txt" 2>/dev/null | 
 say "network end to end"
 md "## Network end to end (\`backdrop bench\`)"
 md ""
-md "GFLOP = 2 x multiply-adds of the convolutions the network runs (image-pooling half of concat_projection folded into a bias, as src/network.c does). % peak = GFLOP/s over the measured peak for that thread count."
+md "GFLOP = 2 x multiply-adds of the convolutions the network runs (image-pooling half of concat_projection folded into a bias, as src/network.c does). % peak = GFLOP/s over the measured peak for that thread count. Files from uint8 models run in both precisions: int8 rows (\`--precision int8\`) give GOP/s (the same multiply-add count) and % of the int8 peak of the table that ran (bench/peak_int8: vpdpbusd for avx512vnni, vpmaddwd for avx2)."
 md ""
-md "| weights | depth | input | OS | threads | median ms | min | max | GFLOP | GFLOP/s | % peak | speed-up 1->$THREADS | arena MB | peak RSS MB |"
-md "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+md "| weights | depth | input | OS | precision (kernels) | threads | median ms | min | max | GFLOP | GFLOP/s | % peak | speed-up 1->$THREADS | arena MB | peak RSS MB |"
+md "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for w in $D10 $D05 $WEIGHTS_DIR/deeplabv3_mnv2_dm05_pascal_quant.bdw $WEIGHTS_DIR/deeplabv3_257_mv_gpu.bdw; do
     [ -f "$w" ] || { say "no $w: skipped (make weights)"; continue; }
+    precs=f32; "$BIN" info "$w" 2>/dev/null | grep -q '^precisions .*int8' && precs="f32 int8"
     for os in 16 8; do
-        runs=$RUNS; [ "$w" = "$D10" ] && [ "$os" = 8 ] && runs=$half_runs
+      for prec in $precs; do
+        runs=$RUNS; [ "$w" = "$D10" ] && [ "$os" = 8 ] && [ "$prec" = f32 ] && runs=$half_runs
         t1_med=""
         for t in 1 $THREADS; do
             log="$LOGS/e2e_$(basename "$w" .bdw)_os${os}_t$t.txt"
-            "$BIN" bench --model "$w" --os "$os" --threads "$t" --runs "$runs" --per-run >"$log" 2>&1 ||
+            [ "$prec" = int8 ] && log="$LOGS/e2e_$(basename "$w" .bdw)_os${os}_int8_t$t.txt"
+            "$BIN" bench --model "$w" --os "$os" --threads "$t" --runs "$runs" --per-run \
+                --precision "$prec" >"$log" 2>&1 ||
                 { say "backdrop bench failed: see $log"; continue; }
             med=$(value median_ms "$log"); gf=$(value gflops "$log")
             gflop=$(value gflop "$log"); depth=$(sed -n 's/.*(depth \([0-9.]*\),.*/\1/p' "$log" | head -n 1)
             size=$(sed -n 's/.*input \([0-9]*x[0-9]*\),.*/\1/p' "$log" | head -n 1)
+            kisa=$(sed -n 's/^isa=\([^ ]*\) precision=.*/\1/p' "$log" | head -n 1)
             p=$peak_per_core; [ "$t" != 1 ] && p=$(awk -v a="$peak_all" -v t="$t" -v th="$THREADS" 'BEGIN { print a * t / th }')
+            if [ "$prec" = int8 ]; then     # the int8 ceiling of the table that ran, per core x t
+                case $kisa in avx512vnni) p=$vnni_peak ;; avx2) p=$avx2i_peak ;; *) p="" ;; esac
+                p=$(awk -v p="$p" -v t="$t" 'BEGIN { print (p == "" ? 0 : p * t) }')
+            fi
             pct=$(awk -v g="$gf" -v p="$p" 'BEGIN { if (p > 0) printf "%.0f", 100 * g / p; else print "-" }')
             sp="-"; [ "$t" = 1 ] && t1_med=$med; [ "$t" != 1 ] && sp=$(ratio "$t1_med" "$med")
             arena=$(awk -v b="$(value arena_bytes "$log")" 'BEGIN { printf "%.1f", b / 1048576 }')
             rss=$(awk -v k="$(value peak_rss_kb "$log")" 'BEGIN { printf "%.1f", k / 1024 }')
-            md "| $(basename "$w") | $depth | $size | $os | $t | $med | $(value min_ms "$log") | $(value max_ms "$log") | $gflop | $gf | $pct | $sp | $arena | $rss |"
+            md "| $(basename "$w") | $depth | $size | $os | $prec (${kisa:-?}) | $t | $med | $(value min_ms "$log") | $(value max_ms "$log") | $gflop | $gf | $pct | $sp | $arena | $rss |"
+            [ "$prec" = int8 ] && continue     # issue 11's int8 targets: see the int8 section
             if [ "$w" = "$D10" ] && [ "$os" = 16 ]; then
                 printf '%s\t%s\t%s\t>=\t50\n' "% of peak, depth 1.0 OS16" "$t thread(s)" "$pct" >>"$TARGETS"
             fi
             [ "$t" != 1 ] && printf '%s\t%s\t%s\t>=\t1.7\n' "speed-up 1 -> $t threads" \
                 "$(basename "$w") OS$os" "$sp" >>"$TARGETS"
         done
+      done
     done
 done
 md ""
@@ -207,27 +244,53 @@ done
 md ""
 
 # ------------------------------------------------------------------ int8 ------------
-say "int8 vs fp32 (alternating runs)"
-md "## int8 vs fp32 (bench/alternate.py)"
+say "int8 vs fp32 vs XNNPACK uint8 (alternating runs)"
+md "## int8 vs fp32 vs XNNPACK uint8 (bench/alternate.py)"
 md ""
-md "The uint8 models run either way from the same file: \`--precision int8\` (TFLite's integer semantics bit for bit, src/engine/qnetwork.c; the int8 table is chosen from cpuid and named on each log's isa= line) or fp32 (the exact dequantisation). Same binary, alternating runs; ratio = int8 / fp32. Targets from issue 11: 0.5 with VNNI, 0.7 on AVX2 only."
+md "The uint8 models run either way from the same file: \`--precision int8\` (TFLite's integer semantics bit for bit, src/engine/qnetwork.c; the int8 table is chosen from cpuid and named on each log's isa= line) or fp32 (the exact dequantisation). XNNPACK uint8 (bench/peer_xnnpack_qu8.c) runs the same int8 network from the same file (uint8 weights, int32 biases, every tensor's scale and zero point) on its qu8 operators; before timing, both quantise the same float input and its uint8 logits are compared with ours from the same uint8 input (XNNPACK requantises in float, TFLite and we in fixed point, so about a level of difference is expected: the checks column gives the share of identical logit bytes, the largest difference in levels and the share of pixels whose argmax label agrees; the peer fails below 95 % agreement). Alternating runs of the three, OS16, all timing normalised float input -> float logits; ratios = our int8 time / theirs."
 md ""
-md "| weights | OS | threads | int8 ms | fp32 ms | int8/fp32 |"
-md "|---|---:|---:|---:|---:|---:|"
-int8_target=0.7; grep -q avx512_vnni /proc/cpuinfo 2>/dev/null && int8_target=0.5
+md "The AVX2-only rows force our AVX2 tables (\`BACKDROP_ISA_INT8=avx2 BACKDROP_ISA=avx2\`) and run XNNPACK with \`--xnn-isa avx2\`, which clears the AVX-512 bits of libcpuinfo's feature table before \`xnn_initialize\`, so XNNPACK picks its AVX2 microkernels (each log's \`# xnnpack kernels:\` line says which). Targets from issue 11: with VNNI int8/fp32 <= 0.5 and int8/XNNPACK <= 0.6; AVX2 only <= 0.7 and <= 0.8."
+md ""
+xlib=$(ldd "$BUILD/bench/peer_xnnpack_qu8" 2>/dev/null | sed -n 's/.*libXNNPACK[^ ]* => \([^ ]*\).*/\1/p')
+if [ -n "$xlib" ]; then
+    xasm=$(objdump -d --no-show-raw-insn "$xlib")
+    md "XNNPACK library: $xlib: $(printf '%s\n' "$xasm" | grep -c 'vpdpbusd') vpdpbusd (VNNI), $(printf '%s\n' "$xasm" | grep -c 'vpmaddwd.*zmm') zmm and $(printf '%s\n' "$xasm" | grep -c 'vpmaddwd.*ymm') ymm vpmaddwd instructions: with no VNNI kernel in this build, its best uint8 path on an AVX-512 CPU is vpmaddwd on zmm."
+    md ""
+fi
+md "| weights | ISA | threads | int8 ms | fp32 ms | XNNPACK uint8 ms | int8/fp32 | int8/XNNPACK | checks |"
+md "|---|---|---:|---:|---:|---:|---:|---:|---|"
+has_vnni=no; grep -q avx512_vnni /proc/cpuinfo 2>/dev/null && has_vnni=yes
+xq="$BUILD/bench/peer_xnnpack_qu8"
 for w in "$D10" "$WEIGHTS_DIR/deeplabv3_mnv2_dm05_pascal_quant.bdw"; do
     [ -f "$w" ] || continue
-    for t in 1 $THREADS; do
-        log="$LOGS/int8_$(basename "$w" .bdw)_os16_t$t.txt"
-        "$PYTHON" bench/alternate.py --runs "$RUNS" \
-            "int8=$BUILD/bench/bench_network --model $w --os 16 --threads $t --int8" \
-            "fp32=$BUILD/bench/bench_network --model $w --os 16 --threads $t" \
-            >"$log" 2>&1 || say "alternate.py failed: see $log"
-        q=$(sed -n 's/^alt int8 median_ms=\([^ ]*\).*/\1/p' "$log")
-        f=$(sed -n 's/^alt fp32 median_ms=\([^ ]*\).*/\1/p' "$log")
-        md "| $(basename "$w") | 16 | $t | ${q:--} | ${f:--} | $(ratio "$q" "$f") |"
-        printf '%s\t%s\t%s\t<=\t%s\n' "time int8/fp32" "$(basename "$w" .bdw) OS16, $t thread(s)" \
-            "$(ratio "$q" "$f")" "$int8_target" >>"$TARGETS"
+    for isa in native avx2; do
+        if [ "$isa" = native ]; then
+            env=""; xisa=native; label="native"
+            if [ "$has_vnni" = yes ]; then t_fp=0.5; t_x=0.6; label="native (VNNI)"
+            else t_fp=0.7; t_x=0.8; fi
+        else
+            env="env BACKDROP_ISA_INT8=avx2 BACKDROP_ISA=avx2 "; xisa=avx2; label="AVX2 only"
+            t_fp=0.7; t_x=0.8
+        fi
+        for t in 1 $THREADS; do
+            log="$LOGS/int8_$(basename "$w" .bdw)_os16_${isa}_t$t.txt"
+            set -- "int8=${env}$BUILD/bench/bench_network --model $w --os 16 --threads $t --int8" \
+                   "fp32=${env}$BUILD/bench/bench_network --model $w --os 16 --threads $t"
+            [ -x "$xq" ] && set -- "$@" "xnnqu8=$xq --model $w --os 16 --threads $t --xnn-isa $xisa --serve"
+            "$PYTHON" bench/alternate.py --runs "$RUNS" "$@" >"$log" 2>&1 ||
+                say "alternate.py failed: see $log"
+            q=$(sed -n 's/^alt int8 median_ms=\([^ ]*\).*/\1/p' "$log")
+            f=$(sed -n 's/^alt fp32 median_ms=\([^ ]*\).*/\1/p' "$log")
+            x=$(sed -n 's/^alt xnnqu8 median_ms=\([^ ]*\).*/\1/p' "$log")
+            qisa=$(sed -n 's/^int8: isa=\([^ ]*\).*/\1/p' "$log")
+            fisa=$(sed -n 's/^fp32: isa=\([^ ]*\).*/\1/p' "$log")
+            xk=$(sed -n 's/^xnnqu8: # xnnpack kernels: \([a-z0-9]*\).*/\1/p' "$log")
+            checks=$(sed -n 's/^xnnqu8: check logits.*identical=\([^ ]*\) max_diff=\([^ ]*\) .*labels_agree=\([^ ]*\).*/identical \1, max diff \2, labels \3/p' "$log")
+            md "| $(basename "$w") | $label: ours ${qisa:-?} / ${fisa:-?}, XNNPACK ${xk:-?} | $t | ${q:--} | ${f:--} | ${x:--} | $(ratio "$q" "$f") | $(ratio "$q" "$x") | ${checks:--} |"
+            cfg="$(basename "$w" .bdw) OS16 $label, $t thread(s)"
+            printf '%s\t%s\t%s\t<=\t%s\n' "time int8/fp32" "$cfg" "$(ratio "$q" "$f")" "$t_fp" >>"$TARGETS"
+            printf '%s\t%s\t%s\t<=\t%s\n' "time int8/XNNPACK uint8" "$cfg" "$(ratio "$q" "$x")" "$t_x" >>"$TARGETS"
+        done
     done
 done
 md ""
@@ -325,6 +388,19 @@ if [ -x "$BUILD/bench/bench_kernels" ] && [ -f "$D10" ] && [ -f "$D05" ]; then
     cat "$LOGS/kernels.md" >&3
 else
     md "(kernel benchmark skipped: needs $BUILD/bench/bench_kernels, $D10 and $D05)"
+fi
+md ""
+say "int8 kernels on the int8 network's shapes"
+Q05=$WEIGHTS_DIR/deeplabv3_mnv2_dm05_pascal_quant.bdw
+if [ -x "$BUILD/bench/bench_kernels_qu8" ] && [ -f "$D10" ] && [ -f "$Q05" ]; then
+    set -- --model "$D10" --model "$Q05" --os 16 --runs 7
+    [ -n "$vnni_peak" ] && set -- "$@" --peak "avx512vnni=$vnni_peak"
+    [ -n "$avx2i_peak" ] && set -- "$@" --peak "avx2=$avx2i_peak"
+    "$BUILD/bench/bench_kernels_qu8" "$@" >"$LOGS/kernels_qu8.md" 2>&1 ||
+        say "bench_kernels_qu8 failed: see $LOGS/kernels_qu8.md"
+    cat "$LOGS/kernels_qu8.md" >&3
+else
+    md "(int8 kernel benchmark skipped: needs $BUILD/bench/bench_kernels_qu8, $D10 and $Q05)"
 fi
 md ""
 md "Total benchmark time: $(( $(date +%s) - start_all )) s; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)."
