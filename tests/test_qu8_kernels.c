@@ -2,7 +2,7 @@
  *
  * For each int8 table this CPU supports (bd_qu8_kernels_all; $BD_TEST_ISA_INT8 restricts
  * the run to one), on awkward shapes: input channels k = 1, 3, 7, 8, 9, 33, 960; output
- * channels 1, 3, 7, 8, 9, 16, 17, 33, 960 (not all pairs: k x n <= 300k); pixel counts
+ * channels 1, 3, 7, 8, 9, 16, 17, 33, 48, 96, 960 (not all pairs: k x n <= 300k); pixel counts
  * 1, 2, 3, 4, 5, 65; zero points 0, 128, 255 for input and weights; multipliers from
  * QuantizeMultiplier of random reals between 2^-20 and 4 (right shifts up to 20, and left
  * shifts); accumulators near the int32 edge (all inputs and weights at an extreme, the bias
@@ -175,7 +175,7 @@ static int run_dw(const bd_qu8_kernels *t, int c, int w, int h, int s, int d, in
 int main(void)
 {
     const char *only = getenv("BD_TEST_ISA_INT8");
-    static const int ks[] = {1, 3, 7, 8, 9, 33, 960}, ns[] = {1, 3, 7, 8, 9, 16, 17, 33, 960};
+    static const int ks[] = {1, 3, 7, 8, 9, 33, 960}, ns[] = {1, 3, 7, 8, 9, 16, 17, 33, 48, 96, 960};
     static const int ms[] = {1, 2, 3, 4, 5, 65}, zps[] = {0, 128, 255};
     int tables = 0;
     for (int ti = 0; bd_qu8_kernels_all[ti]; ti++) {
@@ -194,7 +194,7 @@ int main(void)
         int cases = 0, bad = 0;
         char why[400] = "";
         for (int a = 0; a < 7; a++)
-            for (int b = 0; b < 9; b++) {
+            for (int b = 0; b < 11; b++) {
                 if ((long)ks[a] * ns[b] > 300000)
                     continue;
                 for (int mode = 0; mode < 3; mode++)

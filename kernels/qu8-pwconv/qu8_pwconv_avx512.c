@@ -131,9 +131,11 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
                 acc[r][j] = _mm512_dpbusd_epi32(acc[r][j], tail[r], wv[j]);
         }
     }
-    if (f->fast && nb == 4 && n - col0 >= 64) {
-        /* 64 channels of a row: vpackssdw, vpackuswb (saturating, exact on 0..255), the
-         * clamp on bytes, and a dword permute undoing the packs' 128-bit lane order */
+    if (f->fast && nb >= 2 && n - col0 >= 16 * nb) {
+        /* 32, 48 or 64 channels of a row: vpackssdw, vpackuswb (saturating, exact on
+         * 0..255), the clamp on bytes, and a dword permute undoing the packs' 128-bit lane
+         * order (the same for 2, 3 and 4 blocks: block j's 4 bytes of lane L end up at dword
+         * 4L + j); then 64, or 32 (+ 16) bytes stored */
         const __m512i lo = _mm512_set1_epi8((char)p->rq.lo), hi = _mm512_set1_epi8((char)p->rq.hi);
         const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
         #pragma GCC unroll 6
@@ -141,9 +143,18 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
             if (r >= rows)
                 break;
             const __m512i v01 = _mm512_packs_epi32(qu8_rq16_core(acc[r][0], f), qu8_rq16_core(acc[r][1], f));
-            const __m512i v23 = _mm512_packs_epi32(qu8_rq16_core(acc[r][2], f), qu8_rq16_core(acc[r][3], f));
+            const __m512i c2 = nb > 2 ? qu8_rq16_core(acc[r][2], f) : _mm512_setzero_si512();
+            const __m512i v23 = _mm512_packs_epi32(c2, nb > 3 ? qu8_rq16_core(acc[r][3], f) : c2);
             __m512i v = _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(v01, v23), lo), hi);
-            _mm512_storeu_si512(out + (size_t)r * n + col0, _mm512_permutexvar_epi32(order, v));
+            v = _mm512_permutexvar_epi32(order, v);
+            uint8_t *o = out + (size_t)r * n + col0;
+            if (nb == 4) {
+                _mm512_storeu_si512(o, v);
+            } else {
+                _mm256_storeu_si256((__m256i *)(void *)o, _mm512_castsi512_si256(v));
+                if (nb == 3)
+                    _mm_storeu_si128((__m128i *)(void *)(o + 32), _mm512_extracti32x4_epi32(v, 2));
+            }
         }
         return;
     }
