@@ -31,6 +31,10 @@ void bd_qu8_add_avx512(const uint8_t *a, const uint8_t *b, size_t n, uint8_t *ou
 #if defined(__aarch64__)
 BD_DECLARE_QU8_PW(neon)
 BD_DECLARE_QU8_PW(neondot)
+BD_DECLARE_QU8_DW(neon)
+void bd_qu8_quantize_f32_neon(const float *x, size_t n, float scale, int32_t zp, uint8_t *q);
+void bd_qu8_add_neon(const uint8_t *a, const uint8_t *b, size_t n, uint8_t *out,
+                     const bd_qu8_add_params *p);
 #endif
 
 #endif

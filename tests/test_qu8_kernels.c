@@ -10,8 +10,10 @@
  * right shift, so every odd accumulator is a tie of the high multiply or the shift).
  * The depthwise 3x3 likewise: channels 1, 3, 7, 8, 9, 16, 17, 33, 960; widths 1, 2, 65;
  * heights 1..7; stride 1 and 2; dilation 1, 2, 4 (so every border, and maps smaller than the
- * filter); the same zero points, rounding ties and accumulator edges.
- * ADD: every pair of input bytes, 12 random quantisations, odd lengths, in place.
+ * filter), plus maps of width 65 and height 4d+3..4d+5 at dilation d = 2, 4 (windows wholly
+ * inside too); the same zero points, rounding ties and accumulator edges.
+ * ADD: every pair of input bytes, 12 random quantisations, odd lengths, in place, and
+ * multipliers set to make rounding ties of each step.
  * Tables without SIMD kernels (the scalar one) have nothing to compare (listed).
  */
 #include <math.h>
@@ -209,6 +211,22 @@ int main(void)
                 addcases++;
                 addbad += memcmp(got, want, n) != 0;
             }
+            /* rounding ties on purpose (random scales almost never give one that shows):
+             * M_a = 2^30 + 2^10 makes a' = a 2^18 + (a + 1) / 2 rounded, tying the high
+             * multiply for odd a; b' = b 2^17 exactly; the output, (2a + b) / 2 at shift
+             * -17, ties for every odd b, half of them negative */
+            for (int q = 0; q < 3; q++) {
+                const bd_qu8_add_params ap = {zps[q], zps[(q + 1) % 3], (1 << 30) + (1 << 10), -1,
+                                              1 << 30, -2, {1 << 30, -17, 128, 0, 255}};
+                for (size_t i = 0; i < 65536; i++) {
+                    a[i] = (uint8_t)(i & 255);
+                    bb[i] = (uint8_t)(i >> 8);
+                }
+                bd_qu8_add_ref(a, bb, 65536, want, &ap);
+                t->add(a, bb, 65536, got, &ap);
+                addcases++;
+                addbad += memcmp(got, want, 65536) != 0;
+            }
             CHECK(addbad == 0, "%s add: %d of %d cases differ from the reference", t->isa, addbad, addcases);
             printf("  %s: add %d cases, %d differ\n", t->isa, addcases, addbad);
         }
@@ -263,6 +281,18 @@ int main(void)
                                         zps[(b + st + mode) % 3], mode, w1, sizeof w1) && !bad++)
                                 snprintf(why, sizeof why, "%s", w1);
                         }
+        /* maps tall and wide enough for windows wholly inside at dilation 2 and 4 */
+        for (int a = 5; a < 9; a++)
+            for (int st = 1; st <= 2; st++)
+                for (int d = 2; d <= 4; d *= 2)
+                    for (int mode = 0; mode < 3; mode++) {
+                        char w1[400];
+                        cases++;
+                        if (!run_dw(t, chans[a], 65, 4 * d + 3 + (int)(next() % 3), st, d,
+                                    zps[(a + mode) % 3], zps[(st + d + mode) % 3], mode, w1,
+                                    sizeof w1) && !bad++)
+                            snprintf(why, sizeof why, "%s", w1);
+                    }
         CHECK(bad == 0, "%d of %d dwconv cases differ; first: %s", bad, cases, why);
         printf("  %s: dwconv3x3 %d cases, %d differ\n", t->isa, cases, bad);
     }
