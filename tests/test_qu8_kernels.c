@@ -13,7 +13,9 @@
  * filter), plus maps of width 65 and height 4d+3..4d+5 at dilation d = 2, 4 (windows wholly
  * inside too); the same zero points, rounding ties and accumulator edges.
  * ADD: every pair of input bytes, 12 random quantisations, odd lengths, in place, and
- * multipliers set to make rounding ties of each step.
+ * multipliers set to make rounding ties of each step. QUANTIZE (uint8 rescale): every byte,
+ * odd lengths, up and down scales, ties. Average pool: channels 1..960, maps of 1 to 4225
+ * pixels, random and all-255 bytes.
  * Tables without SIMD kernels (the scalar one) have nothing to compare (listed).
  */
 #include <math.h>
@@ -261,6 +263,56 @@ int main(void)
             free(xs);
             free(qw);
             free(qg);
+        }
+        if (t->requantize != bd_qu8_requantize_ref) {
+            /* QUANTIZE uint8 -> uint8: every byte, odd lengths, random rescales (down and up,
+             * so right and left shifts) and ties of the shift (M = 2^30) */
+            uint8_t qi[256 + 19], qw[256 + 19], qg[256 + 19];
+            int rbad = 0, rcases = 0;
+            for (int q = 0; q < 24; q++) {
+                bd_qu8_requant rq;
+                bd_qu8_requant_setup(&rq, 0.01f + (float)(next() % 1000) / 500.0f,
+                                     0.01f + (float)(next() % 1000) / 500.0f, (int32_t)(next() % 256));
+                if (q % 3 == 2) {
+                    rq.multiplier = 1 << 30;
+                    rq.shift = -(int)(next() % 6);
+                }
+                const size_t n = (size_t[]){256 + 19, 1, 15, 16, 17, 256}[q % 6];
+                for (size_t i = 0; i < n; i++)
+                    qi[i] = (uint8_t)(n >= 256 ? i : next());
+                const int32_t in_zp = zps[q % 3];
+                bd_qu8_requantize_ref(qi, n, in_zp, &rq, qw);
+                t->requantize(qi, n, in_zp, &rq, qg);
+                rcases++;
+                rbad += memcmp(qw, qg, n) != 0;
+            }
+            CHECK(rbad == 0, "%s requantize: %d of %d cases differ", t->isa, rbad, rcases);
+            printf("  %s: requantize %d cases, %d differ\n", t->isa, rcases, rbad);
+        }
+        if (t->avgpool != bd_qu8_avgpool_ref) {
+            /* global average pool: channel counts of the shape list and the head's, map sizes
+             * around the 257-pixel partial sums, random bytes and all 255 (largest sums) */
+            static const int pc[] = {1, 3, 7, 8, 9, 16, 17, 33, 320, 960};
+            static const int phw[] = {1, 2, 3, 256, 257, 258, 1089, 4225};
+            int pbad = 0, pcases = 0;
+            for (int a = 0; a < 10; a++)
+                for (int b = 0; b < 8; b++) {
+                    const int c = pc[a], hw = phw[b];
+                    if ((long)c * hw > 1100000)
+                        continue;
+                    uint8_t *pin = malloc((size_t)c * hw), *pw = malloc((size_t)c), *pg = malloc((size_t)c);
+                    CHECK(pin && pw && pg, "out of memory");
+                    if (pin && pw && pg) {
+                        fill(pin, (size_t)c * hw, (a + b) % 3 == 0 ? 1 : 0);
+                        bd_qu8_avgpool_ref(pin, hw, c, pw);
+                        t->avgpool(pin, hw, c, pg);
+                        pcases++;
+                        pbad += memcmp(pw, pg, (size_t)c) != 0;
+                    }
+                    free(pin); free(pw); free(pg);
+                }
+            CHECK(pbad == 0, "%s avgpool: %d of %d cases differ", t->isa, pbad, pcases);
+            printf("  %s: avgpool %d cases, %d differ\n", t->isa, pcases, pbad);
         }
         if (t->dwconv3x3 == bd_qu8_dwconv3x3_ref)
             continue;
