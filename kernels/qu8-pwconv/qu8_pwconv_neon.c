@@ -1,19 +1,24 @@
 /* qu8_pwconv_neon.c — the uint8 1x1 convolution with NEON, bit-identical to
- * qu8_pwconv_ref.c, in two forms chosen at run time:
+ * qu8_pwconv_ref.c, in two forms chosen at run time. Both work on tiles of 4 pixels x 16
+ * output channels held in 16 accumulator registers, so each weight vector loaded serves four
+ * pixels and each input vector loaded serves 16 channels:
  *
- * - plain NEON (any ARMv8): (x - in_zp) and (w - w_zp) widened to int16, vmlal_n_s16
- *   multiply-accumulates 4 channels by one input value into int32: exact products, the
- *   reference's sum. Packed: per block of 8 output channels, per input channel, 8 int16.
+ * - plain NEON (any ARMv8): (x - in_zp) and (w - w_zp) widened to int16 (8 inputs of a
+ *   pixel per vector), vmlal_laneq_s16 multiply-accumulates 4 channels by one input lane
+ *   into int32: exact products, the reference's sum. Packed: per block of 8 output
+ *   channels, per input channel, 8 int16 (a tile takes two blocks).
  * - with the dot-product extension (udot, ARMv8.2 DotProd: Cortex-A55/A76, Raspberry Pi 5):
- *   vdotq_laneq_u32 adds 4 products of unsigned bytes per lane, x_t w_t with both raw. The
- *   zero points are put back exactly:
+ *   vdotq_laneq_u32 adds 4 products of unsigned bytes per lane, x_t w_t with both raw (16
+ *   inputs of a pixel per vector, lane g = inputs 4g..4g+3). The zero points are put back
+ *   exactly:
  *     sum_t (x_t - zx)(w_t - zw) = sum_t x_t w_t - zw sum_t x_t - zx sum_t w_t + k zx zw
  *   the last two terms per output channel, folded into the bias at packing; zw times the
- *   row's byte sum per pixel. uint32 sums wrap, the result is the int32 sum modulo 2^32,
- *   which is the true sum since that fits. Packed: int32 bias'[n16], then per block of 16
- *   channels and group of 4 input channels 64 bytes (byte 4c + u of vector c/4... laid out
- *   as four 16-byte vectors, vector v holding channels 4v..4v+3 x the 4 inputs; padding 0).
- * Requantisation: simd/qu8_requant_neon.h.
+ *   row's byte sum per pixel (udot against ones). uint32 sums wrap, the result is the int32
+ *   sum modulo 2^32, which is the true sum since that fits. Packed: int32 bias'[n16], then
+ *   per block of 16 channels and group of 4 input channels 64 bytes, four 16-byte vectors,
+ *   vector v holding channels 4v..4v+3 x the 4 inputs (byte 4c' + u; padding 0).
+ * The last pixels of a layer (m % 4) repeat the tile's first row, whose extra results are
+ * not stored. Requantisation: simd/qu8_requant_neon.h (branch-free, rounding half away).
  */
 #include <arm_neon.h>
 #include <string.h>

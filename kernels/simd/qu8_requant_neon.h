@@ -16,32 +16,8 @@
 
 #include "kernels_quant.h"
 
-static inline int32x4_t qu8_high_mul4(int32x4_t acc, const bd_qu8_requant *rq)
-{
-    if (rq->shift > 0)
-        acc = vshlq_s32(acc, vdupq_n_s32(rq->shift));     /* wraps, as the reference */
-    return vqrdmulhq_n_s32(acc, rq->multiplier);
-}
-
-static inline int32x4_t qu8_mbqm4(int32x4_t acc, const bd_qu8_requant *rq)
-{
-    int32x4_t hm = qu8_high_mul4(acc, rq);
-    if (rq->shift < 0)
-        hm = vrshlq_s32(vqaddq_s32(hm, vshrq_n_s32(hm, 31)), vdupq_n_s32(rq->shift));
-    return hm;
-}
-
-static inline int32x4_t qu8_mbqm4_up(int32x4_t acc, const bd_qu8_requant *rq)
-{
-    int32x4_t hm = qu8_high_mul4(acc, rq);
-    if (rq->shift < 0)
-        hm = vshlq_s32(vaddq_s32(hm, vdupq_n_s32((int32_t)(UINT32_C(1) << (-rq->shift - 1)))),
-                       vdupq_n_s32(rq->shift));
-    return hm;
-}
-
-/* The same two requantisations without branches, their constants set up once per kernel
- * call: shifting left by 0 and right by 0 change nothing, so one instruction sequence serves
+/* Both requantisations without branches, their constants set up once per kernel call:
+ * shifting left by 0 and right by 0 change nothing, so one instruction sequence serves
  * every shift. extra is the half-up rounding constant 2^(r-1) (0 without a right shift), or
  * for half away from zero the mask of the negative lanes' fix-up (all ones when r > 0). */
 typedef struct {
@@ -77,15 +53,6 @@ static inline int32x4_t qu8_rq4_away(int32x4_t acc, const qu8_rq4 *f)
 {
     const int32x4_t hm = vqrdmulhq_n_s32(vshlq_s32(acc, f->left), f->m);
     return vrshlq_s32(vqaddq_s32(hm, vandq_s32(vshrq_n_s32(hm, 31), f->extra)), f->right);
-}
-
-/* + zero point, clamp, 8 lanes (two vectors) -> 8 bytes */
-static inline uint8x8_t qu8_finish8_neon(int32x4_t lo, int32x4_t hi, const bd_qu8_requant *rq)
-{
-    const int32x4_t zp = vdupq_n_s32(rq->out_zp), mn = vdupq_n_s32(rq->lo), mx = vdupq_n_s32(rq->hi);
-    lo = vminq_s32(vmaxq_s32(vaddq_s32(lo, zp), mn), mx);
-    hi = vminq_s32(vmaxq_s32(vaddq_s32(hi, zp), mn), mx);
-    return vqmovn_u16(vcombine_u16(vqmovun_s32(lo), vqmovun_s32(hi)));
 }
 
 /* + zero point, clamp, 16 lanes (four vectors) -> 16 bytes, the clamp on bytes: saturating
