@@ -11,7 +11,7 @@
  * inside the image take their 9 taps from 3 row pointers without tests. A last block of
  * fewer than 16 channels is copied through a small buffer (no read past the tensor).
  * Requantisation: simd/qu8_requant_neon.h, the shift rounding half up as the depthwise
- * reference does.
+ * reference does (in one rounding shift where no accumulator can wrap, see there).
  * (The dot-product table uses this kernel too: udot sums 4 taps of one channel, which would
  * need the taps transposed into each lane and the zero points put back per pixel; that costs
  * more instructions than the 6 per 16 channel-taps here.)
@@ -51,7 +51,7 @@ static inline void widen_weights(const uint8_t *weight, const int32_t *bias, int
  * channel). */
 static inline __attribute__((always_inline))
 uint8x16_t pixel16(const uint8_t *const tp[9], const dw_block16 *b, uint8x16_t zp,
-                   const qu8_rq4 *f)
+                   const qu8_rq4 *f, int nowrap)
 {
     int32x4_t a0 = b->bias[0], a1 = b->bias[1], a2 = b->bias[2], a3 = b->bias[3];
     #pragma GCC unroll 9
@@ -63,6 +63,11 @@ uint8x16_t pixel16(const uint8_t *const tp[9], const dw_block16 *b, uint8x16_t z
         a1 = vmlal_high_s16(a1, dl, b->lo[t]);
         a2 = vmlal_s16(a2, vget_low_s16(dh), vget_low_s16(b->hi[t]));
         a3 = vmlal_high_s16(a3, dh, b->hi[t]);
+    }
+    if (nowrap) {
+        const int32x4_t v[4] = {qu8_rq4_up_nowrap(a0, f), qu8_rq4_up_nowrap(a1, f),
+                                qu8_rq4_up_nowrap(a2, f), qu8_rq4_up_nowrap(a3, f)};
+        return qu8_finish16_neon(v, f);
     }
     const int32x4_t v[4] = {qu8_rq4_up(a0, f), qu8_rq4_up(a1, f), qu8_rq4_up(a2, f),
                             qu8_rq4_up(a3, f)};
@@ -88,9 +93,11 @@ static inline void border_taps(const dw_row *r, int ox, size_t c0, const uint8_t
     }
 }
 
-/* One output row, channels [c0, c0 + 16) (all inside the tensor). */
-static void row_full(const dw_row *r, size_t c0, int ow, const dw_block16 *b, uint8x16_t zp,
-                     const uint8_t *zbuf, const qu8_rq4 *f, uint8_t *orow)
+/* One output row, channels [c0, c0 + 16) (all inside the tensor); nowrap: the shorter
+ * requantisation applies (a constant where it is called, so each form is compiled apart). */
+static inline __attribute__((always_inline))
+void row_full(const dw_row *r, size_t c0, int ow, const dw_block16 *b, uint8x16_t zp,
+              const uint8_t *zbuf, const qu8_rq4 *f, int nowrap, uint8_t *orow)
 {
     const uint8_t *tp[9];
     const size_t step = (size_t)r->stride * r->c, dc = (size_t)r->dilation * r->c;
@@ -102,13 +109,13 @@ static void row_full(const dw_row *r, size_t c0, int ow, const dw_block16 *b, ui
             for (; ox < r->in_hi; ox++, p0 += step, p1 += step, p2 += step) {
                 const uint8_t *const t[9] = {p0, p0 + dc, p0 + 2 * dc, p1, p1 + dc, p1 + 2 * dc,
                                              p2, p2 + dc, p2 + 2 * dc};
-                vst1q_u8(orow + (size_t)ox * r->c + c0, pixel16(t, b, zp, f));
+                vst1q_u8(orow + (size_t)ox * r->c + c0, pixel16(t, b, zp, f, nowrap));
             }
             if (ox == ow)
                 break;
         }
         border_taps(r, ox, c0, zbuf, tp);
-        vst1q_u8(orow + (size_t)ox * r->c + c0, pixel16(tp, b, zp, f));
+        vst1q_u8(orow + (size_t)ox * r->c + c0, pixel16(tp, b, zp, f, nowrap));
     }
 }
 
@@ -125,7 +132,7 @@ static void row_tail(const dw_row *r, size_t c0, int nc, int ow, const dw_block1
             memcpy(buf[t], tp[t], (size_t)nc);
             bp[t] = buf[t];
         }
-        vst1q_u8(res, pixel16(bp, b, zp, f));
+        vst1q_u8(res, pixel16(bp, b, zp, f, 0));
         memcpy(orow + (size_t)ox * r->c + c0, res, (size_t)nc);
     }
 }
@@ -135,6 +142,16 @@ void bd_qu8_dwconv3x3_neon(const uint8_t *in, int h, int w, int c, uint8_t *out,
                            int dilation, int pad_top, int pad_left, const bd_qu8_conv *p)
 {
     const qu8_rq4 f = qu8_rq4_setup(&p->rq, 1);
+    /* |acc| <= |bias| + 9 * 255 * 255: without a left shift and with room for the rounding
+     * constant below INT32_MAX no lane can wrap (every layer of the models) */
+    int64_t most = 0;
+    for (int ch = 0; ch < c; ch++) {
+        const int64_t a = bias[ch] < 0 ? -(int64_t)bias[ch] : bias[ch];
+        most = a > most ? a : most;
+    }
+    const int right = p->rq.shift < 0 ? -p->rq.shift : 0;
+    const int nowrap = p->rq.shift <= 0 &&
+                       most + 9 * 255 * 255 + (right ? INT64_C(1) << (right - 1) : 0) <= INT32_MAX;
     const uint8x16_t zp = vdupq_n_u8((uint8_t)p->in_zp);
     /* inside columns: x0 = s ox - pad_left >= 0 and x0 + 2d <= w - 1 */
     int in_lo = (pad_left + stride - 1) / stride;
@@ -159,8 +176,10 @@ void bd_qu8_dwconv3x3_neon(const uint8_t *in, int h, int w, int c, uint8_t *out,
             const int nc = c - c0 < 16 ? c - c0 : 16;
             dw_block16 b;
             widen_weights(weight, bias, c, c0, nc, p->w_zp, &b);
-            if (nc == 16)
-                row_full(&r, (size_t)c0, ow, &b, zp, zbuf, &f, orow);
+            if (nc == 16 && nowrap)
+                row_full(&r, (size_t)c0, ow, &b, zp, zbuf, &f, 1, orow);
+            else if (nc == 16)
+                row_full(&r, (size_t)c0, ow, &b, zp, zbuf, &f, 0, orow);
             else
                 row_tail(&r, (size_t)c0, nc, ow, &b, zp, zbuf, &f, orow);
         }

@@ -48,6 +48,14 @@ static inline int32x4_t qu8_rq4_up(int32x4_t acc, const qu8_rq4 *f)
     return vshlq_s32(vaddq_s32(hm, f->extra), f->right);
 }
 
+/* The same when no lane can wrap: acc is never shifted left (shift <= 0) and
+ * |acc| + 2^(r-1) <= INT32_MAX. The high multiply gives |v| <= |acc| (M < 2^31), so
+ * v + 2^(r-1) does not wrap and srshl, which rounds half up exactly, is the whole shift. */
+static inline int32x4_t qu8_rq4_up_nowrap(int32x4_t acc, const qu8_rq4 *f)
+{
+    return vrshlq_s32(vqrdmulhq_n_s32(acc, f->m), f->right);
+}
+
 /* bd_qu8_mbqm (half away from zero) */
 static inline int32x4_t qu8_rq4_away(int32x4_t acc, const qu8_rq4 *f)
 {
