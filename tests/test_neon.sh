@@ -4,7 +4,8 @@
 # matrix, in its quick mode), the int8 kernel test (tests/test_qu8_kernels.c: both int8
 # NEON tables, with the dot product and on a Cortex-A72 without it), and the golden
 # end-to-end tests (one small image through the d=0.5 OS16 network, float; int8 bit for bit
-# with each int8 table) for aarch64, statically linked, and runs them under qemu-aarch64.
+# with each int8 table) for aarch64, statically linked, and runs them under qemu-aarch64;
+# the int8 kernel test once more built with ASan + UBSan.
 # Needs gcc-aarch64-linux-gnu and qemu-user (sh tools/deps.sh test); without them it says
 # so and counts nothing. Last line: "test_neon: N passed, N failed".
 set -u
@@ -101,6 +102,23 @@ run test_qu8_kernels sh tests/emu/qemu_run.sh --cpu cortex-a72 "$OUT/tests/test_
 grep -q "^  neondot: not supported" "$log" && passed=$((passed + 1)) ||
     { echo "test_neon: the udot table was offered on a CPU without the dot product"; failed=$((failed + 1)); }
 ran_int8 neon
+
+# the int8 NEON kernels under AddressSanitizer + UBSan (make sanitize runs only x86 code):
+# a dynamically linked build, run on the cross toolchain's sysroot; LeakSanitizer cannot
+# work under qemu-user, so leaks are left to make sanitize's x86 pass of the same test
+SAN=build/aarch64-asan
+echo "test_neon: int8 kernels under ASan + UBSan, qemu-aarch64"
+if make -s -j2 CROSS="$CROSS" BUILD="$SAN" EXTRA_LDFLAGS="-fsanitize=address,undefined" \
+        EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+        "$SAN/tests/test_qu8_kernels" >"$SAN.log" 2>&1; then
+    run test_qu8_kernels ASAN_OPTIONS=detect_leaks=0 QEMU_LD_PREFIX=/usr/aarch64-linux-gnu \
+        sh tests/emu/qemu_run.sh "$SAN/tests/test_qu8_kernels"
+    ran_int8 neon neondot
+else
+    tail -n 20 "$SAN.log"
+    echo "test_neon: the aarch64 sanitizer build failed (log: $SAN.log)"
+    failed=$((failed + 1))
+fi
 
 model=weights/deeplabv3_mnv2_dm05_pascal_quant.bdw
 if [ -f "$model" ] && [ -d "$SHARED/golden_int8/dm05_quant_u8_os16/small_rose_70x46" ]; then
