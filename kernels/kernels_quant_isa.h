@@ -32,6 +32,13 @@ void bd_qu8_avgpool_avx512(const uint8_t *in, int hw, int c, uint8_t *out);
 #if defined(__aarch64__)
 BD_DECLARE_QU8_PW(neon)
 BD_DECLARE_QU8_PW(neondot)
+BD_DECLARE_QU8_DW(neon)
+void bd_qu8_quantize_f32_neon(const float *x, size_t n, float scale, int32_t zp, uint8_t *q);
+void bd_qu8_add_neon(const uint8_t *a, const uint8_t *b, size_t n, uint8_t *out,
+                     const bd_qu8_add_params *p);
+void bd_qu8_avgpool_neon(const uint8_t *in, int hw, int c, uint8_t *out);
+void bd_qu8_requantize_neon(const uint8_t *in, size_t n, int32_t in_zp,
+                            const bd_qu8_requant *rq, uint8_t *out);
 #endif
 
 #endif

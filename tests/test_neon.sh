@@ -1,10 +1,13 @@
 #!/bin/sh
 # test_neon.sh — the NEON kernels, tested on an x86 machine: cross-builds the kernel test
 # (tests/test_kernels.c: every NEON kernel against the scalar reference over the shape
-# matrix, in its quick mode) and the golden end-to-end test (one small image through the
-# d=0.5 OS16 network, NEON kernels) for aarch64, statically linked, and runs both under
-# qemu-aarch64. Needs gcc-aarch64-linux-gnu and qemu-user (sh tools/deps.sh test); without
-# them it says so and counts nothing. Last line: "test_neon: N passed, N failed".
+# matrix, in its quick mode), the int8 kernel test (tests/test_qu8_kernels.c: both int8
+# NEON tables, with the dot product and on a Cortex-A72 without it), and the golden
+# end-to-end tests (one small image through the d=0.5 OS16 network, float; int8 bit for bit
+# with each int8 table) for aarch64, statically linked, and runs them under qemu-aarch64;
+# the int8 kernel test once more built with ASan + UBSan.
+# Needs gcc-aarch64-linux-gnu and qemu-user (sh tools/deps.sh test); without them it says
+# so and counts nothing. Last line: "test_neon: N passed, N failed".
 set -u
 cd "$(dirname "$0")/.." || exit 1
 CROSS=aarch64-linux-gnu-
@@ -79,12 +82,43 @@ fi
 # int8: both NEON tables against the scalar references, with the dot product (-cpu max)
 # and without it (Cortex-A72, ARMv8.0: the dispatch must not pick the udot table there)
 echo "test_neon: int8 kernels under qemu-aarch64 (-cpu max, then cortex-a72)"
+# ran_int8 TABLE...: every NEON int8 kernel of each table was compared (none fell back to the
+# scalar reference unnoticed)
+ran_int8() {
+    for t in "$@"; do
+        for op in pwconv add quantize_f32 requantize avgpool dwconv3x3; do
+            if ! grep -q "^  $t: $op [1-9][0-9]* cases, 0 differ" "$log"; then
+                echo "test_neon: the int8 test did not compare $t's $op"
+                failed=$((failed + 1))
+                return
+            fi
+        done
+    done
+    passed=$((passed + 1))
+}
 run test_qu8_kernels sh tests/emu/qemu_run.sh "$OUT/tests/test_qu8_kernels"
-grep -q "^  neondot: pwconv [1-9][0-9]* cases, 0 differ" "$log" && grep -q "^  neon: pwconv" "$log" &&
-    passed=$((passed + 1)) || { echo "test_neon: the int8 test did not run both NEON tables"; failed=$((failed + 1)); }
+ran_int8 neon neondot
 run test_qu8_kernels sh tests/emu/qemu_run.sh --cpu cortex-a72 "$OUT/tests/test_qu8_kernels"
 grep -q "^  neondot: not supported" "$log" && passed=$((passed + 1)) ||
     { echo "test_neon: the udot table was offered on a CPU without the dot product"; failed=$((failed + 1)); }
+ran_int8 neon
+
+# the int8 NEON kernels under AddressSanitizer + UBSan (make sanitize runs only x86 code):
+# a dynamically linked build, run on the cross toolchain's sysroot; LeakSanitizer cannot
+# work under qemu-user, so leaks are left to make sanitize's x86 pass of the same test
+SAN=build/aarch64-asan
+echo "test_neon: int8 kernels under ASan + UBSan, qemu-aarch64"
+if make -s -j2 CROSS="$CROSS" BUILD="$SAN" EXTRA_LDFLAGS="-fsanitize=address,undefined" \
+        EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+        "$SAN/tests/test_qu8_kernels" >"$SAN.log" 2>&1; then
+    run test_qu8_kernels ASAN_OPTIONS=detect_leaks=0 QEMU_LD_PREFIX=/usr/aarch64-linux-gnu \
+        sh tests/emu/qemu_run.sh "$SAN/tests/test_qu8_kernels"
+    ran_int8 neon neondot
+else
+    tail -n 20 "$SAN.log"
+    echo "test_neon: the aarch64 sanitizer build failed (log: $SAN.log)"
+    failed=$((failed + 1))
+fi
 
 model=weights/deeplabv3_mnv2_dm05_pascal_quant.bdw
 if [ -f "$model" ] && [ -d "$SHARED/golden_int8/dm05_quant_u8_os16/small_rose_70x46" ]; then

@@ -10,10 +10,13 @@
  * right shift, so every odd accumulator is a tie of the high multiply or the shift).
  * The depthwise 3x3 likewise: channels 1, 3, 7, 8, 9, 16, 17, 33, 960; widths 1, 2, 65;
  * heights 1..7; stride 1 and 2; dilation 1, 2, 4 (so every border, and maps smaller than the
- * filter); the same zero points, rounding ties and accumulator edges.
- * Global average pool: maps of 1 .. 4225 pixels, 1 .. 320 channels, random and all 255.
+ * filter), plus maps of width 65 and height 4d+3..4d+5 at dilation d = 2, 4 (windows wholly
+ * inside too); the same zero points, rounding ties and accumulator edges.
+ * ADD: every pair of input bytes, 12 random quantisations, odd lengths, in place, and
+ * multipliers set to make rounding ties of each step. QUANTIZE (uint8 rescale): every byte,
+ * odd lengths, up and down scales, ties. Average pool: channels 1..960, maps of 1 to 4225
+ * pixels, random and all-255 bytes.
  * Packed 1x1 weights: packing with bias + delta changes only the first n int32, by delta.
- * ADD: every pair of input bytes, 12 random quantisations, odd lengths, in place.
  * Tables without SIMD kernels (the scalar one) have nothing to compare (listed).
  */
 #include <math.h>
@@ -241,6 +244,22 @@ int main(void)
                 addcases++;
                 addbad += memcmp(got, want, n) != 0;
             }
+            /* rounding ties on purpose (random scales almost never give one that shows):
+             * M_a = 2^30 + 2^10 makes a' = a 2^18 + (a + 1) / 2 rounded, tying the high
+             * multiply for odd a; b' = b 2^17 exactly; the output, (2a + b) / 2 at shift
+             * -17, ties for every odd b, half of them negative */
+            for (int q = 0; q < 3; q++) {
+                const bd_qu8_add_params ap = {zps[q], zps[(q + 1) % 3], (1 << 30) + (1 << 10), -1,
+                                              1 << 30, -2, {1 << 30, -17, 128, 0, 255}};
+                for (size_t i = 0; i < 65536; i++) {
+                    a[i] = (uint8_t)(i & 255);
+                    bb[i] = (uint8_t)(i >> 8);
+                }
+                bd_qu8_add_ref(a, bb, 65536, want, &ap);
+                t->add(a, bb, 65536, got, &ap);
+                addcases++;
+                addbad += memcmp(got, want, 65536) != 0;
+            }
             CHECK(addbad == 0, "%s add: %d of %d cases differ from the reference", t->isa, addbad, addcases);
             printf("  %s: add %d cases, %d differ\n", t->isa, addcases, addbad);
         }
@@ -276,23 +295,53 @@ int main(void)
             free(qw);
             free(qg);
         }
+        if (t->requantize != bd_qu8_requantize_ref) {
+            /* QUANTIZE uint8 -> uint8: every byte, odd lengths, random rescales (down and up,
+             * so right and left shifts) and ties of the shift (M = 2^30) */
+            uint8_t qi[256 + 19], qw[256 + 19], qg[256 + 19];
+            int rbad = 0, rcases = 0;
+            for (int q = 0; q < 24; q++) {
+                bd_qu8_requant rq;
+                bd_qu8_requant_setup(&rq, 0.01f + (float)(next() % 1000) / 500.0f,
+                                     0.01f + (float)(next() % 1000) / 500.0f, (int32_t)(next() % 256));
+                if (q % 3 == 2) {
+                    rq.multiplier = 1 << 30;
+                    rq.shift = -(int)(next() % 6);
+                }
+                const size_t n = (size_t[]){256 + 19, 1, 15, 16, 17, 256}[q % 6];
+                for (size_t i = 0; i < n; i++)
+                    qi[i] = (uint8_t)(n >= 256 ? i : next());
+                const int32_t in_zp = zps[q % 3];
+                bd_qu8_requantize_ref(qi, n, in_zp, &rq, qw);
+                t->requantize(qi, n, in_zp, &rq, qg);
+                rcases++;
+                rbad += memcmp(qw, qg, n) != 0;
+            }
+            CHECK(rbad == 0, "%s requantize: %d of %d cases differ", t->isa, rbad, rcases);
+            printf("  %s: requantize %d cases, %d differ\n", t->isa, rcases, rbad);
+        }
         if (t->avgpool != bd_qu8_avgpool_ref) {
-            /* global average pool: map sizes 1 .. 4225, odd channel counts, all-255 maps */
-            static const int hws[] = {1, 2, 3, 65, 1089, 4225}, cs[] = {1, 3, 7, 16, 17, 33, 160, 320};
-            int pcases = 0, pbad = 0;
-            for (int a = 0; a < 6; a++)
-                for (int b = 0; b < 8; b++)
-                    for (int mode = 0; mode < 2; mode++) {
-                        const size_t sz = (size_t)hws[a] * cs[b];
-                        uint8_t *in = malloc(sz), want[320], got[320];
-                        fill(in, sz, mode);
-                        bd_qu8_avgpool_ref(in, hws[a], cs[b], want);
-                        memset(got, 0xA5, sizeof got);
-                        t->avgpool(in, hws[a], cs[b], got);
+            /* global average pool: channel counts of the shape list and the head's, map sizes
+             * around the 257-pixel partial sums, random bytes and all 255 (largest sums) */
+            static const int pc[] = {1, 3, 7, 8, 9, 16, 17, 33, 320, 960};
+            static const int phw[] = {1, 2, 3, 256, 257, 258, 1089, 4225};
+            int pbad = 0, pcases = 0;
+            for (int a = 0; a < 10; a++)
+                for (int b = 0; b < 8; b++) {
+                    const int c = pc[a], hw = phw[b];
+                    if ((long)c * hw > 1100000)
+                        continue;
+                    uint8_t *pin = malloc((size_t)c * hw), *pw = malloc((size_t)c), *pg = malloc((size_t)c);
+                    CHECK(pin && pw && pg, "out of memory");
+                    if (pin && pw && pg) {
+                        fill(pin, (size_t)c * hw, (a + b) % 3 == 0 ? 1 : 0);
+                        bd_qu8_avgpool_ref(pin, hw, c, pw);
+                        t->avgpool(pin, hw, c, pg);
                         pcases++;
-                        pbad += memcmp(want, got, (size_t)cs[b]) != 0;
-                        free(in);
+                        pbad += memcmp(pw, pg, (size_t)c) != 0;
                     }
+                    free(pin); free(pw); free(pg);
+                }
             CHECK(pbad == 0, "%s avgpool: %d of %d cases differ", t->isa, pbad, pcases);
             printf("  %s: avgpool %d cases, %d differ\n", t->isa, pcases, pbad);
         }
@@ -315,6 +364,20 @@ int main(void)
                                         zps[(b + st + mode) % 3], mode, w1, sizeof w1) && !bad++)
                                 snprintf(why, sizeof why, "%s", w1);
                         }
+        /* maps tall and wide enough for windows wholly inside at dilation 2 and 4 */
+        for (int a = 5; a < 9; a++)
+            for (int st = 1; st <= 2; st++)
+                for (int d = 2; d <= 4; d *= 2)
+                    for (int mode = 0; mode < 3; mode++) {
+                        char w1[400];
+                        if (chans[a] == 960 && mode)
+                            continue;              /* big: the random case only */
+                        cases++;
+                        if (!run_dw(t, chans[a], 65, 4 * d + 3 + (int)(next() % 3), st, d,
+                                    zps[(a + mode) % 3], zps[(st + d + mode) % 3], mode, w1,
+                                    sizeof w1) && !bad++)
+                            snprintf(why, sizeof why, "%s", w1);
+                    }
         CHECK(bad == 0, "%d of %d dwconv cases differ; first: %s", bad, cases, why);
         printf("  %s: dwconv3x3 %d cases, %d differ\n", t->isa, cases, bad);
     }
