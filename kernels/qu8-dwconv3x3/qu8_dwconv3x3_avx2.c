@@ -1,71 +1,150 @@
 /* qu8_dwconv3x3_avx2.c — the uint8 depthwise 3x3 convolution with AVX2, bit-identical to
  * qu8_dwconv3x3_ref.c.
  *
- * 8 channels of a pixel per vector: 8 input bytes widened to int32 minus the zero point,
- * times the tap's (w - w_zp) held as int16 in the low half of each lane (high half zero),
- * with vpmaddwd, so each lane gets exactly the reference's product; taps outside the image
- * skipped; the slice's 9 weight vectors stay in registers for the output row. The last
- * c % 8 channels go through the scalar reference arithmetic (kernels_fixedpoint.h).
- * Requantisation: simd/qu8_requant_avx2.h with the depthwise (half up) rounding.
+ * Two taps per multiply: vpmaddwd multiplies pairs of int16 and adds both products into an
+ * int32 lane, so each lane holds one channel's taps t and t + 1 side by side (the 9th tap
+ * paired with itself, its second weight 0). 16 channels at a time: the 16 input bytes of
+ * the two taps are interleaved byte by byte (vpunpcklbw / vpunpckhbw: channels 0..7 and
+ * 8..15) and widened to int16 (vpmovzxbw), which gives the (x_t, x_t+1) pairs in channel
+ * order. The zero point of the input is folded into the bias, which makes every lane's sum
+ * exact and equal to the reference's:
+ *   sum_t (x_t - in_zp)(w_t - w_zp) = sum_t x_t (w_t - w_zp)  -  in_zp sum_t (w_t - w_zp)
+ * (x_t in 0..255 and w_t - w_zp in -255..255 are int16, each pair sum fits int32). A tap
+ * outside the image reads a row of in_zp bytes instead: x_t = in_zp adds exactly the term
+ * the folded bias took off, i.e. the tap contributes 0, as the reference's skipped tap.
+ * The weights are repacked once per call (interleaved pairs). The last c % 16 channels are
+ * gathered into a zero-padded block. Requantisation: simd/qu8_requant_avx2.h, the shift
+ * rounded half up as the depthwise reference does (one rounding where that is exact).
  */
 #include <immintrin.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "kernels_fixedpoint.h"
 #include "kernels_quant.h"
 #include "kernels_quant_isa.h"
-#include "qu8_dwconv3x3_body.h"
 #include "simd/qu8_requant_avx2.h"
 
-static inline __m256i widen8(const uint8_t *p)
+#define PAIRS 5                  /* taps (0,1) (2,3) (4,5) (6,7) (8,8 with weight 0) */
+
+/* Per block of 16 channels: bias' of channels 0..7, 8..15, then per pair the int16 weight
+ * pairs of channels 0..7 and 8..15. */
+typedef struct { __m256i bias[2], w[PAIRS][2]; } dw_block;
+
+static void pack_block(const uint8_t *weight, const int32_t *bias, int c, int c0,
+                       const bd_qu8_conv *p, dw_block *b)
 {
-    return _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(const void *)p));
+    int16_t wt[10][16] = {{0}};
+    int32_t bs[16] = {0};
+    for (int j = 0; j < 16 && c0 + j < c; j++) {
+        uint32_t s = 0;
+        for (int t = 0; t < 9; t++) {
+            wt[t][j] = (int16_t)((int32_t)weight[(size_t)t * c + c0 + j] - p->w_zp);
+            s += (uint32_t)(int32_t)wt[t][j];
+        }
+        bs[j] = (int32_t)((uint32_t)bias[c0 + j] - (uint32_t)p->in_zp * s);  /* modulo 2^32 */
+    }
+    int16_t pr[2][16];
+    for (int q = 0; q < PAIRS; q++)
+        for (int half = 0; half < 2; half++) {
+            for (int i = 0; i < 8; i++) {
+                pr[half][2 * i] = wt[2 * q][8 * half + i];
+                pr[half][2 * i + 1] = wt[2 * q + 1][8 * half + i];    /* row 9: zeros */
+            }
+            b->w[q][half] = _mm256_loadu_si256((const __m256i *)(const void *)pr[half]);
+        }
+    b->bias[0] = _mm256_loadu_si256((const __m256i *)(const void *)bs);
+    b->bias[1] = _mm256_loadu_si256((const __m256i *)(const void *)(bs + 8));
 }
 
-/* One channel of one output pixel, as the reference computes it. */
-static uint8_t one_channel(const qu8_dw_geom *g, const uint8_t *in, int ch, int oy, int ox,
-                           const uint8_t *weight, const int32_t *bias, const bd_qu8_conv *p)
+/* 16 channels of one output pixel from its 9 tap rows (at channel c0 of each). */
+static inline __m128i pixel16(const uint8_t *const tap[9], size_t c0, const dw_block *b,
+                              const qu8_rq8 *f, const bd_qu8_requant *rq)
 {
-    size_t off[9];
-    int tap[9], nt = qu8_dw_taps(g, oy, ox, off, tap);
-    int32_t acc = bias[ch];
-    for (int i = 0; i < nt; i++)
-        acc += ((int32_t)in[off[i] + ch] - p->in_zp) *
-               ((int32_t)weight[(size_t)tap[i] * g->c + ch] - p->w_zp);
-    return bd_qu8_clamp(bd_qu8_mbqm_upward(acc, p->rq.multiplier, p->rq.shift) + p->rq.out_zp,
-                        p->rq.lo, p->rq.hi);
+    __m256i lo = b->bias[0], hi = b->bias[1];
+    #pragma GCC unroll 5
+    for (int q = 0; q < PAIRS; q++) {
+        const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(tap[2 * q] + c0));
+        const __m128i n = 2 * q + 1 < 9
+            ? _mm_loadu_si128((const __m128i *)(const void *)(tap[2 * q + 1] + c0)) : a;
+        lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(a, n)), b->w[q][0]));
+        hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpackhi_epi8(a, n)), b->w[q][1]));
+    }
+    return qu8_bytes16(qu8_rq8_any(lo, f, rq, 1), qu8_rq8_any(hi, f, rq, 1));
+}
+
+/* All channels of one output pixel: full blocks straight from the taps, the last partial
+ * one through a zero-padded copy. */
+static inline void pixel(const uint8_t *const tap[9], int c, const dw_block *blk,
+                         const qu8_rq8 *f, const bd_qu8_requant *rq, uint8_t *o)
+{
+    const int cf = c / 16 * 16;
+    for (int c0 = 0; c0 < cf; c0 += 16)
+        _mm_storeu_si128((__m128i *)(void *)(o + c0), pixel16(tap, (size_t)c0, &blk[c0 / 16], f, rq));
+    if (cf < c) {
+        uint8_t part[9][16] = {{0}}, res[16];
+        const uint8_t *pt[9];
+        for (int t = 0; t < 9; t++) {
+            memcpy(part[t], tap[t] + cf, (size_t)(c - cf));
+            pt[t] = part[t];
+        }
+        _mm_storeu_si128((__m128i *)(void *)res, pixel16(pt, 0, &blk[cf / 16], f, rq));
+        memcpy(o + cf, res, (size_t)(c - cf));
+    }
+}
+
+/* The taps of a pixel whose window crosses the border: the zero-point row where the tap
+ * falls outside the image. */
+static void border_taps(const uint8_t *const src[3], int xl, int dilation, int w, int c,
+                        const uint8_t *zrow, const uint8_t *tap[9])
+{
+    for (int t = 0; t < 9; t++) {
+        const int x = xl + dilation * (t % 3);
+        const uint8_t *r = src[t / 3];
+        tap[t] = r && x >= 0 && x < w ? r + (size_t)x * c : zrow;
+    }
 }
 
 void bd_qu8_dwconv3x3_avx2(const uint8_t *in, int h, int w, int c, uint8_t *out, int oh,
                            int ow, const uint8_t *weight, const int32_t *bias, int stride,
                            int dilation, int pad_top, int pad_left, const bd_qu8_conv *p)
 {
-    const __m256i in_zp = _mm256_set1_epi32(p->in_zp), w_zp = _mm256_set1_epi32(p->w_zp);
-    const __m256i low16 = _mm256_set1_epi32(0xFFFF);
-    const qu8_dw_geom g = qu8_dw_geometry(h, w, c, stride, dilation, pad_top, pad_left);
-    const int cv = c / 8 * 8;
+    const int nb = (c + 15) / 16;
+    dw_block *blk = NULL;
+    uint8_t *zrow = malloc((size_t)nb * 16);
+    if (!zrow || posix_memalign((void **)&blk, 32, (size_t)nb * sizeof *blk)) {
+        free(zrow);                       /* out of memory: the reference needs none */
+        bd_qu8_dwconv3x3_ref(in, h, w, c, out, oh, ow, weight, bias, stride, dilation,
+                             pad_top, pad_left, p);
+        return;
+    }
+    memset(zrow, (int)p->in_zp, (size_t)nb * 16);
+    for (int b = 0; b < nb; b++)
+        pack_block(weight, bias, c, 16 * b, p, &blk[b]);
+    const qu8_rq8 f = qu8_rq8_setup(&p->rq, 1);
+    size_t tap_off[9];
+    for (int t = 0; t < 9; t++)
+        tap_off[t] = ((size_t)dilation * (t / 3) * w + (size_t)dilation * (t % 3)) * c;
     #pragma omp parallel for schedule(static)
     for (int oy = 0; oy < oh; oy++) {
-        for (int c0 = 0; c0 < cv; c0 += 8) {
-            __m256i wv[9];
-            for (int t = 0; t < 9; t++)
-                wv[t] = _mm256_and_si256(_mm256_sub_epi32(widen8(weight + (size_t)t * c + c0), w_zp), low16);
-            const __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(bias + c0));
-            for (int ox = 0; ox < ow; ox++) {
-                size_t off[9];
-                int tap[9], nt = qu8_dw_taps(&g, oy, ox, off, tap);
-                __m256i acc = b;
-                for (int i = 0; i < nt; i++)
-                    acc = _mm256_add_epi32(acc, _mm256_madd_epi16(
-                              _mm256_sub_epi32(widen8(in + off[i] + c0), in_zp), wv[tap[i]]));
-                uint8_t tmp[16];
-                _mm_storeu_si128((__m128i *)(void *)tmp, requant8_up(acc, &p->rq));
-                memcpy(out + ((size_t)oy * ow + ox) * c + c0, tmp, 8);
-            }
+        const uint8_t *src[3];            /* the three input rows, NULL outside the image */
+        int inside = 1;
+        for (int ky = 0; ky < 3; ky++) {
+            const int y = stride * oy + dilation * ky - pad_top;
+            src[ky] = y < 0 || y >= h ? NULL : in + (size_t)y * w * c;
+            inside &= src[ky] != NULL;
         }
-        for (int ox = 0; cv < c && ox < ow; ox++)
-            for (int ch = cv; ch < c; ch++)
-                out[((size_t)oy * ow + ox) * c + ch] = one_channel(&g, in, ch, oy, ox, weight,
-                                                                   bias, p);
+        uint8_t *o = out + (size_t)oy * ow * c;
+        for (int ox = 0; ox < ow; ox++, o += c) {
+            const uint8_t *tap[9];
+            const int xl = stride * ox - pad_left;
+            if (inside && xl >= 0 && xl + 2 * dilation < w)
+                for (int t = 0; t < 9; t++)     /* the whole window is inside: no tests */
+                    tap[t] = src[0] + (size_t)xl * c + tap_off[t];
+            else
+                border_taps(src, xl, dilation, w, c, zrow, tap);
+            pixel(tap, c, blk, &f, &p->rq, o);
+        }
     }
+    free(zrow);
+    free(blk);
 }
