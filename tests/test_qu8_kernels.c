@@ -2,12 +2,14 @@
  *
  * For each int8 table this CPU supports (bd_qu8_kernels_all; $BD_TEST_ISA_INT8 restricts
  * the run to one), on awkward shapes: input channels k = 1, 3, 7, 8, 9, 33, 960; output
- * channels 1, 3, 7, 8, 9, 16, 17, 33, 960 (not all pairs: k x n <= 300k); pixel counts
+ * channels 1, 3, 7, 8, 9, 16, 17, 33, 50, 960 (not all pairs: k x n <= 300k); pixel counts
  * 1, 2, 3, 4, 5, 65; zero points 0, 128, 255 for input and weights; multipliers from
  * QuantizeMultiplier of random reals between 2^-20 and 4 (right shifts up to 20, and left
  * shifts); accumulators near the int32 edge (all inputs and weights at an extreme, the bias
  * near +-2^31 minus the largest sum) and exactly at rounding ties (multiplier 2^30 with a
- * right shift, so every odd accumulator is a tie of the high multiply or the shift).
+ * right shift, so every odd accumulator is a tie of the high multiply or the shift); each
+ * of those also with the output zero point at the clamp's lower bound, as after a ReLU
+ * (where the SIMD kernels may requantise with one rounding instead of two).
  * The depthwise 3x3 likewise: channels 1, 3, 7, 8, 9, 16, 17, 33, 960; widths 1, 2, 65;
  * heights 1..7; stride 1 and 2; dilation 1, 2, 4 (so every border, and maps smaller than the
  * filter); the same zero points, rounding ties and accumulator edges.
@@ -39,6 +41,7 @@ static void fill(uint8_t *p, size_t n, int mode)
 
 typedef struct {
     int k, n, m, in_zp, w_zp, mode;   /* mode 0 random, 1 edge high, 2 ties */
+    int relu;                         /* out_zp = lo, as after a ReLU: the one-rounding path */
 } pw_case;
 
 static int run_pw(const bd_qu8_kernels *t, const pw_case *c, char *why, size_t whylen)
@@ -74,6 +77,8 @@ static int run_pw(const bd_qu8_kernels *t, const pw_case *c, char *why, size_t w
     p.rq.out_zp = (int32_t)(next() % 256);
     p.rq.lo = (int32_t)(next() % 3 == 0 ? next() % 100 : 0);
     p.rq.hi = (int32_t)(next() % 3 == 0 ? 155 + next() % 100 : 255);
+    if (c->relu)
+        p.rq.out_zp = p.rq.lo;
     bd_qu8_pwconv_ref(in, m, k, want, n, w, bias, &p);
     int ok = 1;
     size_t sz = t->pw_packed_size(k, n);
@@ -143,7 +148,7 @@ static int run_dw(const bd_qu8_kernels *t, int c, int w, int h, int s, int d, in
 int main(void)
 {
     const char *only = getenv("BD_TEST_ISA_INT8");
-    static const int ks[] = {1, 3, 7, 8, 9, 33, 960}, ns[] = {1, 3, 7, 8, 9, 16, 17, 33, 960};
+    static const int ks[] = {1, 3, 7, 8, 9, 33, 960}, ns[] = {1, 3, 7, 8, 9, 16, 17, 33, 50, 960};
     static const int ms[] = {1, 2, 3, 4, 5, 65}, zps[] = {0, 128, 255};
     int tables = 0;
     for (int ti = 0; bd_qu8_kernels_all[ti]; ti++) {
@@ -162,12 +167,13 @@ int main(void)
         int cases = 0, bad = 0;
         char why[400] = "";
         for (int a = 0; a < 7; a++)
-            for (int b = 0; b < 9; b++) {
+            for (int b = 0; b < (int)(sizeof ns / sizeof ns[0]); b++) {
                 if ((long)ks[a] * ns[b] > 300000)
                     continue;
-                for (int mode = 0; mode < 3; mode++)
+                for (int mode = 0; mode < 6; mode++)     /* modes 3..5: 0..2 after a ReLU */
                     for (int z = 0; z < 3; z++) {
-                        pw_case c = {ks[a], ns[b], ms[next() % 6], zps[z], zps[(z + a + b) % 3], mode};
+                        pw_case c = {ks[a], ns[b], ms[next() % 6], zps[z], zps[(z + a + b) % 3],
+                                     mode % 3, mode >= 3};
                         if (mode == 0 && z == 0)
                             c.m = 65;
                         char w1[400];
@@ -180,7 +186,7 @@ int main(void)
             }
         /* every pixel count with one shape */
         for (int i = 0; i < 6; i++) {
-            pw_case c = {33, 17, ms[i], 128, 3, 0};
+            pw_case c = {33, 17, ms[i], 128, 3, 0, i & 1};
             char w1[400];
             cases++;
             if (!run_pw(t, &c, w1, sizeof w1) && !bad++)

@@ -72,13 +72,13 @@ static inline __m128i pixel16(const uint8_t *const tap[9], size_t c0, const dw_b
     return qu8_bytes16(qu8_rq8_any(lo, f, rq, 1), qu8_rq8_any(hi, f, rq, 1));
 }
 
-/* All channels of one output pixel: full blocks straight from the taps, the last partial
- * one through a zero-padded copy. */
-static inline void pixel(const uint8_t *const tap[9], int c, const dw_block *blk,
-                         const qu8_rq8 *f, const bd_qu8_requant *rq, uint8_t *o)
+/* The channels from c_from (a multiple of 16) of one output pixel: full blocks straight
+ * from the taps, the last partial one through a zero-padded copy. */
+static void pixel(const uint8_t *const tap[9], int c, const dw_block *blk, const qu8_rq8 *f,
+                  const bd_qu8_requant *rq, uint8_t *o, int c_from)
 {
     const int cf = c / 16 * 16;
-    for (int c0 = 0; c0 < cf; c0 += 16)
+    for (int c0 = c_from; c0 < cf; c0 += 16)
         _mm_storeu_si128((__m128i *)(void *)(o + c0), pixel16(tap, (size_t)c0, &blk[c0 / 16], f, rq));
     if (cf < c) {
         uint8_t part[9][16] = {{0}}, res[16];
@@ -92,15 +92,37 @@ static inline void pixel(const uint8_t *const tap[9], int c, const dw_block *blk
     }
 }
 
-/* The taps of a pixel whose window crosses the border: the zero-point row where the tap
- * falls outside the image. */
-static void border_taps(const uint8_t *const src[3], int xl, int dilation, int w, int c,
-                        const uint8_t *zrow, const uint8_t *tap[9])
+/* A run of `count` interior output pixels of one 16-channel block, the row pointers r0..r2
+ * at the first one's window (taps r + 0, r + dc, r + 2 dc), moving by `step` bytes per
+ * pixel: the block's 10 weight vectors stay in registers for the run. `fast` (a constant
+ * once inlined) picks the one-rounding requantisation. */
+static inline __attribute__((always_inline))
+void run16(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, size_t dc, size_t step,
+           int count, const dw_block *b, const qu8_rq8 *f, const bd_qu8_requant *rq,
+           const int fast, uint8_t *o, size_t ostep)
 {
-    for (int t = 0; t < 9; t++) {
-        const int x = xl + dilation * (t % 3);
-        const uint8_t *r = src[t / 3];
-        tap[t] = r && x >= 0 && x < w ? r + (size_t)x * c : zrow;
+    const qu8_rq8 fl = *f;         /* (a local copy: the stores cannot touch it) */
+    __m256i wv[PAIRS][2];
+    #pragma GCC unroll 5
+    for (int q = 0; q < PAIRS; q++) {
+        wv[q][0] = b->w[q][0];
+        wv[q][1] = b->w[q][1];
+    }
+    for (int i = 0; i < count; i++, r0 += step, r1 += step, r2 += step, o += ostep) {
+        const uint8_t *const tap[9] = {r0, r0 + dc, r0 + 2 * dc, r1, r1 + dc, r1 + 2 * dc,
+                                       r2, r2 + dc, r2 + 2 * dc};
+        __m256i lo = b->bias[0], hi = b->bias[1];
+        #pragma GCC unroll 5
+        for (int q = 0; q < PAIRS; q++) {
+            const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)tap[2 * q]);
+            const __m128i n = 2 * q + 1 < 9
+                ? _mm_loadu_si128((const __m128i *)(const void *)tap[2 * q + 1]) : a;
+            lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(a, n)), wv[q][0]));
+            hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpackhi_epi8(a, n)), wv[q][1]));
+        }
+        const __m128i v = fast ? qu8_bytes16(qu8_rq8_fast(lo, &fl), qu8_rq8_fast(hi, &fl))
+                               : qu8_bytes16(qu8_up8(lo, rq), qu8_up8(hi, rq));
+        _mm_storeu_si128((__m128i *)(void *)o, v);
     }
 }
 
@@ -108,41 +130,67 @@ void bd_qu8_dwconv3x3_avx2(const uint8_t *in, int h, int w, int c, uint8_t *out,
                            int ow, const uint8_t *weight, const int32_t *bias, int stride,
                            int dilation, int pad_top, int pad_left, const bd_qu8_conv *p)
 {
-    const int nb = (c + 15) / 16;
+    const int nb = (c + 15) / 16, cf = c / 16 * 16;
+    /* a whole input row of in_zp bytes: the rows above and below the image, and the taps
+     * left and right of it */
+    const size_t zlen = (size_t)w * c > (size_t)nb * 16 ? (size_t)w * c : (size_t)nb * 16;
     dw_block *blk = NULL;
-    uint8_t *zrow = malloc((size_t)nb * 16);
+    uint8_t *zrow = malloc(zlen);
     if (!zrow || posix_memalign((void **)&blk, 32, (size_t)nb * sizeof *blk)) {
         free(zrow);                       /* out of memory: the reference needs none */
         bd_qu8_dwconv3x3_ref(in, h, w, c, out, oh, ow, weight, bias, stride, dilation,
                              pad_top, pad_left, p);
         return;
     }
-    memset(zrow, (int)p->in_zp, (size_t)nb * 16);
+    memset(zrow, (int)p->in_zp, zlen);
     for (int b = 0; b < nb; b++)
         pack_block(weight, bias, c, 16 * b, p, &blk[b]);
     const qu8_rq8 f = qu8_rq8_setup(&p->rq, 1);
-    size_t tap_off[9];
-    for (int t = 0; t < 9; t++)
-        tap_off[t] = ((size_t)dilation * (t / 3) * w + (size_t)dilation * (t % 3)) * c;
+    /* interior pixels: the window x0 .. x0 + 2 d inside the image */
+    int ox_lo = (pad_left + stride - 1) / stride, ox_hi = (w - 1 - 2 * dilation + pad_left) / stride + 1;
+    if (w - 1 - 2 * dilation + pad_left < 0)
+        ox_hi = 0;
+    ox_lo = ox_lo < ow ? ox_lo : ow;
+    ox_hi = ox_hi < ow ? ox_hi : ow;
+    if (ox_hi < ox_lo)
+        ox_hi = ox_lo;
+    const size_t dc = (size_t)dilation * c, step = (size_t)stride * c;
     #pragma omp parallel for schedule(static)
     for (int oy = 0; oy < oh; oy++) {
-        const uint8_t *src[3];            /* the three input rows, NULL outside the image */
-        int inside = 1;
+        const uint8_t *src[3];            /* the three input rows (zrow outside the image) */
         for (int ky = 0; ky < 3; ky++) {
             const int y = stride * oy + dilation * ky - pad_top;
-            src[ky] = y < 0 || y >= h ? NULL : in + (size_t)y * w * c;
-            inside &= src[ky] != NULL;
+            src[ky] = y < 0 || y >= h ? zrow : in + (size_t)y * w * c;
         }
-        uint8_t *o = out + (size_t)oy * ow * c;
-        for (int ox = 0; ox < ow; ox++, o += c) {
-            const uint8_t *tap[9];
+        uint8_t *orow = out + (size_t)oy * ow * c;
+        for (int ox = 0; ox < ow; ox++) {
+            /* border pixels: every block; interior ones (their full blocks run below): only
+             * the partial block, if any */
+            const int interior = ox >= ox_lo && ox < ox_hi;
+            if (interior && cf == c) {
+                ox = ox_hi - 1;
+                continue;
+            }
             const int xl = stride * ox - pad_left;
-            if (inside && xl >= 0 && xl + 2 * dilation < w)
-                for (int t = 0; t < 9; t++)     /* the whole window is inside: no tests */
-                    tap[t] = src[0] + (size_t)xl * c + tap_off[t];
-            else
-                border_taps(src, xl, dilation, w, c, zrow, tap);
-            pixel(tap, c, blk, &f, &p->rq, o);
+            const uint8_t *tap[9];
+            for (int t = 0; t < 9; t++) {
+                const int x = xl + dilation * (t % 3);
+                tap[t] = x >= 0 && x < w ? src[t / 3] + (size_t)x * c : zrow;
+            }
+            pixel(tap, c, blk, &f, &p->rq, orow + (size_t)ox * c, interior ? cf : 0);
+        }
+        if (ox_hi > ox_lo) {
+            const size_t x0 = (size_t)(stride * ox_lo - pad_left) * c;
+            for (int b = 0; b < cf / 16; b++) {
+                uint8_t *o = orow + (size_t)ox_lo * c + 16 * (size_t)b;
+                const size_t cb = x0 + 16 * (size_t)b;
+                if (f.fast)
+                    run16(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, ox_hi - ox_lo, &blk[b],
+                          &f, &p->rq, 1, o, (size_t)c);
+                else
+                    run16(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, ox_hi - ox_lo, &blk[b],
+                          &f, &p->rq, 0, o, (size_t)c);
+            }
         }
     }
     free(zrow);

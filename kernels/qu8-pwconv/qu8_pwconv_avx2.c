@@ -90,17 +90,23 @@ void tile(const int16_t (*x)[2 * MAX_PAIRS], const int mr, const int nb, int row
     for (int r = 0; r < mr; r++) {
         if (r >= rows)
             break;
+        uint8_t *o = out + (size_t)r * c->n + 8 * b0;
+        const int left = c->n - 8 * (int)b0;      /* channels from this tile's first one */
+        /* blocks two at a time: 16 bytes in one store where they are all inside */
         #pragma GCC unroll 3
-        for (int j = 0; j < nb; j++) {
-            const int col = 8 * ((int)b0 + j), nj = c->n - col < 8 ? c->n - col : 8;
-            const __m128i v = qu8_bytes8(qu8_rq8_any(acc[r][j], &c->f, c->rq, 0));
-            uint8_t *o = out + (size_t)r * c->n + col;
-            if (nj == 8) {
-                _mm_storel_epi64((__m128i *)(void *)o, v);
+        for (int j = 0; j < nb; j += 2) {
+            const __m256i v0 = qu8_rq8_any(acc[r][j], &c->f, c->rq, 0);
+            const __m256i v1 = j + 1 < nb ? qu8_rq8_any(acc[r][j + 1], &c->f, c->rq, 0) : v0;
+            const __m128i v = qu8_bytes16(v0, v1);
+            const int nj = left - 8 * j < (j + 1 < nb ? 16 : 8) ? left - 8 * j : (j + 1 < nb ? 16 : 8);
+            if (nj == 16) {
+                _mm_storeu_si128((__m128i *)(void *)(o + 8 * j), v);
+            } else if (nj == 8) {
+                _mm_storel_epi64((__m128i *)(void *)(o + 8 * j), v);
             } else {
                 uint8_t tmp[16];
                 _mm_storeu_si128((__m128i *)(void *)tmp, v);
-                memcpy(o, tmp, (size_t)nj);
+                memcpy(o + 8 * j, tmp, (size_t)nj);
             }
         }
     }

@@ -86,33 +86,35 @@ static inline __m128i requant8_up(__m256i acc, const bd_qu8_requant *rq)
 }
 
 /* ---- one rounding instead of two, where that is provably the same result ----
- * With t = x M + 2^30 (x the accumulator after any left shift; 64-bit, exact), the
- * reference computes v = floor(t / 2^31), then v / 2^r rounded. Rounding half up is
- * floor((v + 2^(r-1)) / 2^r), and floor(floor(a) + b) = floor(a + b) for integer b, so
+ * With t = x M + 2^30 (x the accumulator; 64-bit, exact), the reference computes
+ * v = floor(t / 2^31), then v / 2^r rounded. Rounding half up is floor((v + 2^(r-1)) / 2^r),
+ * and floor(floor(a) + b) = floor(a + b) for integer b, so
  *   mbqm_upward(x) + zp  =  floor((t + 2^(r+30) + zp 2^(31+r)) / 2^(31+r))
  * for every sign. Rounding half away from zero differs from it only for t < 0, where the
  * result is <= 0 either way: when the clamp's lower bound is at least the zero point both
  * clamp to lo, so the formula is exact there too. AVX2 has no arithmetic 64-bit shift: 2^62
  * is added as well (|x M| < 2^62, so the sum is positive and below 2^64), which makes the
  * logical shift the floor, and K = 2^(31-r) (the 2^62 after the shift) is taken off the
- * 32-bit result. r <= 20 keeps every term far inside 64 bits. */
+ * 32-bit result. The odd lanes' quotient is wanted in the high dword: a shift right by
+ * r - 1 puts bit 31 + r at bit 32 (the low dword is then dropped by the blend). Used for
+ * 1 <= r <= 20 and no left shift (every such layer of the models), which keeps every term
+ * far inside 64 bits. */
 typedef struct {
     __m256i m, c, k, lo, hi;
-    __m128i left, sh;
-    int fast, has_left;
+    __m128i sh, osh;
+    int fast;
 } qu8_rq8;
 
 static inline qu8_rq8 qu8_rq8_setup(const bd_qu8_requant *rq, int upward)
 {
     qu8_rq8 f;
-    const int left = rq->shift > 0 ? rq->shift : 0, right = rq->shift > 0 ? 0 : -rq->shift;
-    const int r = right <= 20 ? right : 0;
-    f.fast = right <= 20 && (upward || rq->lo >= rq->out_zp);
-    f.has_left = left > 0;
-    f.left = _mm_cvtsi32_si128(left);
+    const int right = rq->shift > 0 ? 0 : -rq->shift;
+    const int r = right >= 1 && right <= 20 ? right : 1;
+    f.fast = rq->shift < 0 && right <= 20 && (upward || rq->lo >= rq->out_zp);
     f.sh = _mm_cvtsi32_si128(31 + r);
+    f.osh = _mm_cvtsi32_si128(r - 1);
     f.m = _mm256_set1_epi64x(rq->multiplier);
-    const int64_t c = (INT64_C(1) << 62) + (INT64_C(1) << 30) + (r ? INT64_C(1) << (r + 30) : 0) +
+    const int64_t c = (INT64_C(1) << 62) + (INT64_C(1) << 30) + (INT64_C(1) << (r + 30)) +
                       (int64_t)rq->out_zp * (INT64_C(1) << (31 + r));
     f.c = _mm256_set1_epi64x(c);
     f.k = _mm256_set1_epi32((int32_t)(UINT32_C(1) << (31 - r)));
@@ -124,11 +126,9 @@ static inline qu8_rq8 qu8_rq8_setup(const bd_qu8_requant *rq, int upward)
 /* requantised + zero point, clamped (f->fast only) */
 static inline __m256i qu8_rq8_fast(__m256i acc, const qu8_rq8 *f)
 {
-    const __m256i x = f->has_left ? _mm256_sll_epi32(acc, f->left) : acc;
-    const __m256i e = _mm256_srl_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, f->m), f->c), f->sh);
-    __m256i o = _mm256_srl_epi64(_mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), f->m),
-                                                  f->c), f->sh);
-    o = _mm256_slli_epi64(o, 32);
+    const __m256i e = _mm256_srl_epi64(_mm256_add_epi64(_mm256_mul_epi32(acc, f->m), f->c), f->sh);
+    const __m256i o = _mm256_srl_epi64(_mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(acc, 32), f->m),
+                                                        f->c), f->osh);
     const __m256i v = _mm256_sub_epi32(_mm256_blend_epi32(e, o, 0xAA), f->k);
     return _mm256_min_epi32(_mm256_max_epi32(v, f->lo), f->hi);
 }
