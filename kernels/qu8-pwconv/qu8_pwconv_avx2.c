@@ -112,16 +112,19 @@ void tile(const int16_t (*x)[2 * MAX_PAIRS], const int mr, const int nb, int row
     }
 }
 
-/* The rows i0 .. i0 + mr - 1 (the last one repeated past m) as int16 (x - in_zp), a zero
- * after an odd k so the last pair is complete. */
+/* The rows i0 .. i0 + mr - 1 (the last one repeated past m) as int16 (x - in_zp), 16 at a
+ * time. The last vector of a row may take bytes past k (the next row's, while they are
+ * inside the input): their weights are 0, so they add nothing; only at the very end of the
+ * input are the last values widened one by one (and a zero completes an odd k's last pair). */
 static void widen_rows(const uint8_t *in, int m, int k, int i0, int mr, int32_t in_zp,
                        int16_t (*x)[2 * MAX_PAIRS])
 {
     const __m256i zp = _mm256_set1_epi16((int16_t)in_zp);
+    const uint8_t *end = in + (size_t)m * k;
     for (int r = 0; r < mr; r++) {
         const uint8_t *row = in + (size_t)(i0 + r < m ? i0 + r : m - 1) * k;
         int t = 0;
-        for (; t + 16 <= k; t += 16)
+        for (; t < k && row + t + 16 <= end; t += 16)
             _mm256_storeu_si256((__m256i *)(void *)&x[r][t], _mm256_sub_epi16(
                 _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(row + t))), zp));
         for (; t < k; t++)

@@ -16,8 +16,8 @@ static inline __m256i qu8_high_mul8(__m256i acc, const bd_qu8_requant *rq)
     const __m256i m = _mm256_set1_epi64x(rq->multiplier), nudge = _mm256_set1_epi64x(INT64_C(1) << 30);
     __m256i x = _mm256_sll_epi32(acc, _mm_cvtsi32_si128(left));
     __m256i even = _mm256_srli_epi64(_mm256_add_epi64(_mm256_mul_epi32(x, m), nudge), 31);
-    __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), m), nudge);
-    odd = _mm256_slli_epi64(_mm256_srli_epi64(odd, 31), 32);
+    /* the odd lanes' bits 31..62 go to the high dword by a left shift of one */
+    __m256i odd = _mm256_slli_epi64(_mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), m), nudge), 1);
     return _mm256_blend_epi32(even, odd, 0xAA);
 }
 
