@@ -14,6 +14,7 @@
  * heights 1..7; stride 1 and 2; dilation 1, 2, 4 (so every border, and maps smaller than the
  * filter); the same zero points, rounding ties and accumulator edges.
  * ADD: every pair of input bytes, 12 random quantisations, odd lengths, in place.
+ * Average pool: 1..4225 pixels, 1..960 channels, random bytes and all 255.
  * Tables without SIMD kernels (the scalar one) have nothing to compare (listed).
  */
 #include <math.h>
@@ -217,6 +218,30 @@ int main(void)
             }
             CHECK(addbad == 0, "%s add: %d of %d cases differ from the reference", t->isa, addbad, addcases);
             printf("  %s: add %d cases, %d differ\n", t->isa, addcases, addbad);
+        }
+        if (t->avgpool != bd_qu8_avgpool_ref) {
+            /* the global average pool: channel counts around the vector widths, small and
+             * large maps, random bytes and all 255 (the largest sums) */
+            static const int hws[] = {1, 2, 7, 1089, 4225}, pcs[] = {1, 3, 7, 8, 9, 33, 72, 320, 960};
+            static uint8_t pin[4225 * 960];
+            int pbad = 0, pcases = 0;
+            for (int a = 0; a < 5; a++)
+                for (int b = 0; b < 9; b++)
+                    for (int mode = 0; mode < 2; mode++) {
+                        const size_t sz = (size_t)hws[a] * pcs[b];
+                        if (mode)
+                            memset(pin, 255, sz);
+                        else
+                            fill(pin, sz, 0);
+                        uint8_t pw[960], pg[960];
+                        bd_qu8_avgpool_ref(pin, hws[a], pcs[b], pw);
+                        memset(pg, 0xA5, sizeof pg);
+                        t->avgpool(pin, hws[a], pcs[b], pg);
+                        pcases++;
+                        pbad += memcmp(pw, pg, (size_t)pcs[b]) != 0;
+                    }
+            CHECK(pbad == 0, "%s avgpool: %d of %d cases differ from the reference", t->isa, pbad, pcases);
+            printf("  %s: avgpool %d cases, %d differ\n", t->isa, pcases, pbad);
         }
         if (t->quantize_f32) {          /* the input QUANTIZE: ties, near-ties, NaN, inf, tails */
             enum { NQ = 70001 };
