@@ -12,8 +12,12 @@
  * (x_t in 0..255 and w_t - w_zp in -255..255 are int16, each pair sum fits int32). A tap
  * outside the image reads a row of in_zp bytes instead: x_t = in_zp adds exactly the term
  * the folded bias took off, i.e. the tap contributes 0, as the reference's skipped tap.
- * The weights are repacked once per call (interleaved pairs). The last c % 16 channels are
- * gathered into a zero-padded block. Requantisation: simd/qu8_requant_avx2.h, the shift
+ * The weights are repacked once per call (interleaved pairs). Interior pixels run along
+ * the row one channel block at a time: blocks of 32 channels (two taps' 32 bytes unpacked
+ * in-lane with each other and then with zero, which the final packs put back in order),
+ * then one of 16 (vpunpck + vpmovzxbw, channel order). Border pixels take every tap's
+ * pointer, the zero-point row where it is outside, 16 channels at a time. The last c % 16
+ * channels are gathered into a zero-padded block. Requantisation: simd/qu8_requant_avx2.h, the shift
  * rounded half up as the depthwise reference does (one rounding where that is exact).
  */
 #include <immintrin.h>
@@ -29,31 +33,78 @@
 /* Per block of 16 channels: bias' of channels 0..7, 8..15, then per pair the int16 weight
  * pairs of channels 0..7 and 8..15. */
 typedef struct { __m256i bias[2], w[PAIRS][2]; } dw_block;
+/* The interior's blocks of 32 channels: 4 vectors each (see map32). */
+typedef struct { __m256i bias[4], w[PAIRS][4]; } dw_block32;
 
-static void pack_block(const uint8_t *weight, const int32_t *bias, int c, int c0,
-                       const bd_qu8_conv *p, dw_block *b)
+/* The int16 weights w - w_zp of channels c0 .. c0 + n - 1 (zeros past c, and for the
+ * 10th tap) and their biases with the input zero point folded in (modulo 2^32, like the
+ * accumulators). */
+static void fold_block(const uint8_t *weight, const int32_t *bias, int c, int c0, int n,
+                       const bd_qu8_conv *p, int16_t wt[10][32], int32_t bs[32])
 {
-    int16_t wt[10][16] = {{0}};
-    int32_t bs[16] = {0};
-    for (int j = 0; j < 16 && c0 + j < c; j++) {
+    memset(wt, 0, 10 * sizeof wt[0]);
+    memset(bs, 0, 32 * sizeof bs[0]);
+    for (int j = 0; j < n && c0 + j < c; j++) {
         uint32_t s = 0;
         for (int t = 0; t < 9; t++) {
             wt[t][j] = (int16_t)((int32_t)weight[(size_t)t * c + c0 + j] - p->w_zp);
             s += (uint32_t)(int32_t)wt[t][j];
         }
-        bs[j] = (int32_t)((uint32_t)bias[c0 + j] - (uint32_t)p->in_zp * s);  /* modulo 2^32 */
+        bs[j] = (int32_t)((uint32_t)bias[c0 + j] - (uint32_t)p->in_zp * s);
     }
-    int16_t pr[2][16];
-    for (int q = 0; q < PAIRS; q++)
-        for (int half = 0; half < 2; half++) {
-            for (int i = 0; i < 8; i++) {
-                pr[half][2 * i] = wt[2 * q][8 * half + i];
-                pr[half][2 * i + 1] = wt[2 * q + 1][8 * half + i];    /* row 9: zeros */
+}
+
+/* Vector v (0 .. nv-1) of a block, lane l: the channel it holds (`map`), its bias and
+ * (tap 2q, 2q+1) weight pairs. */
+static void lay_out(const int16_t wt[10][32], const int32_t bs[32], int nv, int (*map)(int, int),
+                    __m256i *bias, __m256i (*w)[4])
+{
+    for (int v = 0; v < nv; v++) {
+        int32_t b8[8];
+        int16_t pr[PAIRS][16];
+        for (int l = 0; l < 8; l++) {
+            const int j = map(v, l);
+            b8[l] = bs[j];
+            for (int q = 0; q < PAIRS; q++) {
+                pr[q][2 * l] = wt[2 * q][j];
+                pr[q][2 * l + 1] = wt[2 * q + 1][j];
             }
-            b->w[q][half] = _mm256_loadu_si256((const __m256i *)(const void *)pr[half]);
         }
-    b->bias[0] = _mm256_loadu_si256((const __m256i *)(const void *)bs);
-    b->bias[1] = _mm256_loadu_si256((const __m256i *)(const void *)(bs + 8));
+        bias[v] = _mm256_loadu_si256((const __m256i *)(const void *)b8);
+        for (int q = 0; q < PAIRS; q++)
+            w[q][v] = _mm256_loadu_si256((const __m256i *)(const void *)pr[q]);
+    }
+}
+
+/* 16-channel blocks: vector v holds channels 8v .. 8v + 7 (vpmovzxbw's order) */
+static int map16(int v, int l) { return 8 * v + l; }
+/* 32-channel blocks: the in-lane unpacks put channels 4v .. 4v+3 and 16 + 4v .. 16 + 4v+3
+ * in vector v, an order vpackssdw + vpackuswb undo */
+static int map32(int v, int l) { return l < 4 ? 4 * v + l : 16 + 4 * v + l - 4; }
+
+static void pack_block(const uint8_t *weight, const int32_t *bias, int c, int c0,
+                       const bd_qu8_conv *p, dw_block *b)
+{
+    int16_t wt[10][32];
+    int32_t bs[32];
+    __m256i w[PAIRS][4], bv[4];
+    fold_block(weight, bias, c, c0, 16, p, wt, bs);
+    lay_out((const int16_t (*)[32])wt, bs, 2, map16, bv, w);
+    for (int q = 0; q < PAIRS; q++) {
+        b->w[q][0] = w[q][0];
+        b->w[q][1] = w[q][1];
+    }
+    b->bias[0] = bv[0];
+    b->bias[1] = bv[1];
+}
+
+static void pack_block32(const uint8_t *weight, const int32_t *bias, int c, int c0,
+                         const bd_qu8_conv *p, dw_block32 *b)
+{
+    int16_t wt[10][32];
+    int32_t bs[32];
+    fold_block(weight, bias, c, c0, 32, p, wt, bs);
+    lay_out((const int16_t (*)[32])wt, bs, 4, map32, b->bias, b->w);
 }
 
 /* 16 channels of one output pixel from its 9 tap rows (at channel c0 of each). */
@@ -126,6 +177,42 @@ void run16(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, size_t dc, s
     }
 }
 
+/* The same for a block of 32 channels: per tap pair two 32-byte loads, vpunpck{l,h}bw of
+ * the two taps and then with zero (in-lane: channels 4v.. of each 128-bit half, map32),
+ * four vpmaddwd from the packed weights in memory. */
+static inline __attribute__((always_inline))
+void run32(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, size_t dc, size_t step,
+           int count, const dw_block32 *b, const qu8_rq8 *f, const bd_qu8_requant *rq,
+           const int fast, uint8_t *o, size_t ostep)
+{
+    const qu8_rq8 fl = *f;
+    const __m256i zero = _mm256_setzero_si256();
+    for (int i = 0; i < count; i++, r0 += step, r1 += step, r2 += step, o += ostep) {
+        const uint8_t *const tap[9] = {r0, r0 + dc, r0 + 2 * dc, r1, r1 + dc, r1 + 2 * dc,
+                                       r2, r2 + dc, r2 + 2 * dc};
+        __m256i acc[4] = {b->bias[0], b->bias[1], b->bias[2], b->bias[3]};
+        #pragma GCC unroll 5
+        for (int q = 0; q < PAIRS; q++) {
+            const __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)tap[2 * q]);
+            const __m256i n = 2 * q + 1 < 9
+                ? _mm256_loadu_si256((const __m256i *)(const void *)tap[2 * q + 1]) : a;
+            const __m256i lo = _mm256_unpacklo_epi8(a, n), hi = _mm256_unpackhi_epi8(a, n);
+            acc[0] = _mm256_add_epi32(acc[0], _mm256_madd_epi16(_mm256_unpacklo_epi8(lo, zero), b->w[q][0]));
+            acc[1] = _mm256_add_epi32(acc[1], _mm256_madd_epi16(_mm256_unpackhi_epi8(lo, zero), b->w[q][1]));
+            acc[2] = _mm256_add_epi32(acc[2], _mm256_madd_epi16(_mm256_unpacklo_epi8(hi, zero), b->w[q][2]));
+            acc[3] = _mm256_add_epi32(acc[3], _mm256_madd_epi16(_mm256_unpackhi_epi8(hi, zero), b->w[q][3]));
+        }
+        __m256i v[4];
+        #pragma GCC unroll 4
+        for (int j = 0; j < 4; j++)
+            v[j] = fast ? qu8_rq8_fast(acc[j], &fl) : qu8_up8(acc[j], rq);
+        /* int32 in 0..255: the saturating packs are exact and restore the channel order */
+        const __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(v[0], v[1]),
+                                                  _mm256_packs_epi32(v[2], v[3]));
+        _mm256_storeu_si256((__m256i *)(void *)o, bytes);
+    }
+}
+
 void bd_qu8_dwconv3x3_avx2(const uint8_t *in, int h, int w, int c, uint8_t *out, int oh,
                            int ow, const uint8_t *weight, const int32_t *bias, int stride,
                            int dilation, int pad_top, int pad_left, const bd_qu8_conv *p)
@@ -134,10 +221,14 @@ void bd_qu8_dwconv3x3_avx2(const uint8_t *in, int h, int w, int c, uint8_t *out,
     /* a whole input row of in_zp bytes: the rows above and below the image, and the taps
      * left and right of it */
     const size_t zlen = (size_t)w * c > (size_t)nb * 16 ? (size_t)w * c : (size_t)nb * 16;
+    const int nb32 = c / 32;
     dw_block *blk = NULL;
+    dw_block32 *blk32 = NULL;
     uint8_t *zrow = malloc(zlen);
-    if (!zrow || posix_memalign((void **)&blk, 32, (size_t)nb * sizeof *blk)) {
+    if (!zrow || posix_memalign((void **)&blk, 32, (size_t)nb * sizeof *blk) ||
+        posix_memalign((void **)&blk32, 32, (size_t)(nb32 ? nb32 : 1) * sizeof *blk32)) {
         free(zrow);                       /* out of memory: the reference needs none */
+        free(blk);
         bd_qu8_dwconv3x3_ref(in, h, w, c, out, oh, ow, weight, bias, stride, dilation,
                              pad_top, pad_left, p);
         return;
@@ -145,6 +236,8 @@ void bd_qu8_dwconv3x3_avx2(const uint8_t *in, int h, int w, int c, uint8_t *out,
     memset(zrow, (int)p->in_zp, zlen);
     for (int b = 0; b < nb; b++)
         pack_block(weight, bias, c, 16 * b, p, &blk[b]);
+    for (int b = 0; b < nb32; b++)
+        pack_block32(weight, bias, c, 32 * b, p, &blk32[b]);
     const qu8_rq8 f = qu8_rq8_setup(&p->rq, 1);
     /* interior pixels: the window x0 .. x0 + 2 d inside the image */
     int ox_lo = (pad_left + stride - 1) / stride, ox_hi = (w - 1 - 2 * dilation + pad_left) / stride + 1;
@@ -179,20 +272,32 @@ void bd_qu8_dwconv3x3_avx2(const uint8_t *in, int h, int w, int c, uint8_t *out,
             }
             pixel(tap, c, blk, &f, &p->rq, orow + (size_t)ox * c, interior ? cf : 0);
         }
-        if (ox_hi > ox_lo) {
+        if (ox_hi > ox_lo) {             /* the interior: 32-channel runs, then one of 16 */
             const size_t x0 = (size_t)(stride * ox_lo - pad_left) * c;
-            for (int b = 0; b < cf / 16; b++) {
-                uint8_t *o = orow + (size_t)ox_lo * c + 16 * (size_t)b;
+            const int cnt = ox_hi - ox_lo;
+            uint8_t *o0 = orow + (size_t)ox_lo * c;
+            for (int b = 0; b < nb32; b++) {
+                const size_t cb = x0 + 32 * (size_t)b;
+                if (f.fast)
+                    run32(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk32[b], &f,
+                          &p->rq, 1, o0 + 32 * (size_t)b, (size_t)c);
+                else
+                    run32(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk32[b], &f,
+                          &p->rq, 0, o0 + 32 * (size_t)b, (size_t)c);
+            }
+            if (32 * nb32 < cf) {
+                const int b = 2 * nb32;
                 const size_t cb = x0 + 16 * (size_t)b;
                 if (f.fast)
-                    run16(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, ox_hi - ox_lo, &blk[b],
-                          &f, &p->rq, 1, o, (size_t)c);
+                    run16(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk[b], &f,
+                          &p->rq, 1, o0 + 16 * (size_t)b, (size_t)c);
                 else
-                    run16(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, ox_hi - ox_lo, &blk[b],
-                          &f, &p->rq, 0, o, (size_t)c);
+                    run16(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk[b], &f,
+                          &p->rq, 0, o0 + 16 * (size_t)b, (size_t)c);
             }
         }
     }
     free(zrow);
     free(blk);
+    free(blk32);
 }
