@@ -10,7 +10,7 @@
  * right shift, so every odd accumulator is a tie of the high multiply or the shift); each
  * of those also with the output zero point at the clamp's lower bound, as after a ReLU
  * (where the SIMD kernels may requantise with one rounding instead of two).
- * The depthwise 3x3 likewise: channels 1, 3, 7, 8, 9, 16, 17, 33, 48, 72, 960; widths 1, 2,
+ * The depthwise 3x3 likewise: channels 1, 3, 7, 8, 9, 16, 17, 33, 48, 56, 72, 960; widths 1, 2,
  * 65; heights 1..7; stride 1 and 2; dilation 1, 2, 4 (so every border, and maps smaller than
  * the filter); the same zero points, rounding ties and accumulator edges.
  * ADD: every pair of input bytes for 64 random quantisations, 12 more on odd lengths, in
@@ -285,7 +285,7 @@ int main(void)
         }
         if (t->dwconv3x3 == bd_qu8_dwconv3x3_ref)
             continue;
-        static const int chans[] = {1, 3, 7, 8, 9, 16, 17, 33, 48, 72, 960}, widths[] = {1, 2, 65};
+        static const int chans[] = {1, 3, 7, 8, 9, 16, 17, 33, 48, 56, 72, 960}, widths[] = {1, 2, 65};
         cases = bad = 0;
         why[0] = 0;
         for (int a = 0; a < (int)(sizeof chans / sizeof chans[0]); a++)

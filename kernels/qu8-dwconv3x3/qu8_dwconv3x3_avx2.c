@@ -15,9 +15,9 @@
  * The weights are repacked once per call (interleaved pairs). Interior pixels run along
  * the row one channel block at a time: blocks of 32 channels (two taps' 32 bytes unpacked
  * in-lane with each other and then with zero, which the final packs put back in order),
- * then one of 16 (vpunpck + vpmovzxbw, channel order). Border pixels take every tap's
- * pointer, the zero-point row where it is outside, 16 channels at a time. The last c % 16
- * channels are gathered into a zero-padded block. Requantisation: simd/qu8_requant_avx2.h, the shift
+ * then one of 16 and one of 8 (vpunpck + vpmovzxbw, channel order). Border pixels take
+ * every tap's pointer, the zero-point row where it is outside, 16 channels at a time. The
+ * last c % 8 channels (c % 16 at the border) are gathered into a zero-padded block. Requantisation: simd/qu8_requant_avx2.h, the shift
  * rounded half up as the depthwise reference does (one rounding where that is exact).
  */
 #include <immintrin.h>
@@ -123,34 +123,36 @@ static inline __m128i pixel16(const uint8_t *const tap[9], size_t c0, const dw_b
     return qu8_bytes16(qu8_rq8_any(lo, f, rq, 1), qu8_rq8_any(hi, f, rq, 1));
 }
 
-/* The channels from c_from (a multiple of 16) of one output pixel: full blocks straight
- * from the taps, the last partial one through a zero-padded copy. */
+/* The channels from c_from (a multiple of 8) of one output pixel: full 16-channel blocks
+ * straight from the taps, the rest through a zero-padded copy at its place in its block. */
 static void pixel(const uint8_t *const tap[9], int c, const dw_block *blk, const qu8_rq8 *f,
                   const bd_qu8_requant *rq, uint8_t *o, int c_from)
 {
-    const int cf = c / 16 * 16;
-    for (int c0 = c_from; c0 < cf; c0 += 16)
+    int c0 = c_from;
+    for (; c0 % 16 == 0 && c0 + 16 <= c; c0 += 16)
         _mm_storeu_si128((__m128i *)(void *)(o + c0), pixel16(tap, (size_t)c0, &blk[c0 / 16], f, rq));
-    if (cf < c) {
+    if (c0 < c) {
+        const int b = c0 / 16, at = c0 - 16 * b, nc = c - c0;
         uint8_t part[9][16] = {{0}}, res[16];
         const uint8_t *pt[9];
         for (int t = 0; t < 9; t++) {
-            memcpy(part[t], tap[t] + cf, (size_t)(c - cf));
+            memcpy(part[t] + at, tap[t] + c0, (size_t)nc);
             pt[t] = part[t];
         }
-        _mm_storeu_si128((__m128i *)(void *)res, pixel16(pt, 0, &blk[cf / 16], f, rq));
-        memcpy(o + cf, res, (size_t)(c - cf));
+        _mm_storeu_si128((__m128i *)(void *)res, pixel16(pt, 0, &blk[b], f, rq));
+        memcpy(o + c0, res + at, (size_t)nc);
     }
 }
 
-/* A run of `count` interior output pixels of one 16-channel block, the row pointers r0..r2
- * at the first one's window (taps r + 0, r + dc, r + 2 dc), moving by `step` bytes per
- * pixel: the block's 10 weight vectors stay in registers for the run. `fast` (a constant
- * once inlined) picks the one-rounding requantisation. */
+/* A run of `count` interior output pixels of one 16-channel block (or of its first 8
+ * channels: `eight`), the row pointers r0..r2 at the first one's window (taps r + 0,
+ * r + dc, r + 2 dc), moving by `step` bytes per pixel: the block's weight vectors stay in
+ * registers for the run. `fast` and `eight` are constants once inlined; `fast` picks the
+ * one-rounding requantisation. */
 static inline __attribute__((always_inline))
 void run16(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, size_t dc, size_t step,
            int count, const dw_block *b, const qu8_rq8 *f, const bd_qu8_requant *rq,
-           const int fast, uint8_t *o, size_t ostep)
+           const int fast, const int eight, uint8_t *o, size_t ostep)
 {
     const qu8_rq8 fl = *f;         /* (a local copy: the stores cannot touch it) */
     __m256i wv[PAIRS][2];
@@ -165,11 +167,19 @@ void run16(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, size_t dc, s
         __m256i lo = b->bias[0], hi = b->bias[1];
         #pragma GCC unroll 5
         for (int q = 0; q < PAIRS; q++) {
-            const __m128i a = _mm_loadu_si128((const __m128i *)(const void *)tap[2 * q]);
-            const __m128i n = 2 * q + 1 < 9
-                ? _mm_loadu_si128((const __m128i *)(const void *)tap[2 * q + 1]) : a;
+            const uint8_t *ta = tap[2 * q], *tn = tap[2 * q + 1 < 9 ? 2 * q + 1 : 2 * q];
+            const __m128i a = eight ? _mm_loadl_epi64((const __m128i *)(const void *)ta)
+                                    : _mm_loadu_si128((const __m128i *)(const void *)ta);
+            const __m128i n = 2 * q + 1 == 9 ? a
+                            : eight ? _mm_loadl_epi64((const __m128i *)(const void *)tn)
+                                    : _mm_loadu_si128((const __m128i *)(const void *)tn);
             lo = _mm256_add_epi32(lo, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpacklo_epi8(a, n)), wv[q][0]));
-            hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpackhi_epi8(a, n)), wv[q][1]));
+            if (!eight)
+                hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpackhi_epi8(a, n)), wv[q][1]));
+        }
+        if (eight) {
+            _mm_storel_epi64((__m128i *)(void *)o, qu8_bytes8(fast ? qu8_rq8_fast(lo, &fl) : qu8_up8(lo, rq)));
+            continue;
         }
         const __m128i v = fast ? qu8_bytes16(qu8_rq8_fast(lo, &fl), qu8_rq8_fast(hi, &fl))
                                : qu8_bytes16(qu8_up8(lo, rq), qu8_up8(hi, rq));
@@ -217,7 +227,7 @@ void bd_qu8_dwconv3x3_avx2(const uint8_t *in, int h, int w, int c, uint8_t *out,
                            int ow, const uint8_t *weight, const int32_t *bias, int stride,
                            int dilation, int pad_top, int pad_left, const bd_qu8_conv *p)
 {
-    const int nb = (c + 15) / 16, cf = c / 16 * 16;
+    const int nb = (c + 15) / 16, c8 = c / 8 * 8;
     /* a whole input row of in_zp bytes: the rows above and below the image, and the taps
      * left and right of it */
     const size_t zlen = (size_t)w * c > (size_t)nb * 16 ? (size_t)w * c : (size_t)nb * 16;
@@ -260,7 +270,7 @@ void bd_qu8_dwconv3x3_avx2(const uint8_t *in, int h, int w, int c, uint8_t *out,
             /* border pixels: every block; interior ones (their full blocks run below): only
              * the partial block, if any */
             const int interior = ox >= ox_lo && ox < ox_hi;
-            if (interior && cf == c) {
+            if (interior && c8 == c) {
                 ox = ox_hi - 1;
                 continue;
             }
@@ -270,9 +280,9 @@ void bd_qu8_dwconv3x3_avx2(const uint8_t *in, int h, int w, int c, uint8_t *out,
                 const int x = xl + dilation * (t % 3);
                 tap[t] = x >= 0 && x < w ? src[t / 3] + (size_t)x * c : zrow;
             }
-            pixel(tap, c, blk, &f, &p->rq, orow + (size_t)ox * c, interior ? cf : 0);
+            pixel(tap, c, blk, &f, &p->rq, orow + (size_t)ox * c, interior ? c8 : 0);
         }
-        if (ox_hi > ox_lo) {             /* the interior: 32-channel runs, then one of 16 */
+        if (ox_hi > ox_lo) {             /* the interior: 32-channel runs, then 16 or 8 */
             const size_t x0 = (size_t)(stride * ox_lo - pad_left) * c;
             const int cnt = ox_hi - ox_lo;
             uint8_t *o0 = orow + (size_t)ox_lo * c;
@@ -285,15 +295,23 @@ void bd_qu8_dwconv3x3_avx2(const uint8_t *in, int h, int w, int c, uint8_t *out,
                     run32(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk32[b], &f,
                           &p->rq, 0, o0 + 32 * (size_t)b, (size_t)c);
             }
-            if (32 * nb32 < cf) {
-                const int b = 2 * nb32;
+            for (int b = 2 * nb32; 16 * b + 8 <= c8; b++) {      /* a block of 16, or 8 */
                 const size_t cb = x0 + 16 * (size_t)b;
-                if (f.fast)
+                uint8_t *o = o0 + 16 * (size_t)b;
+                if (16 * b + 16 <= c8) {
+                    if (f.fast)
+                        run16(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk[b], &f,
+                              &p->rq, 1, 0, o, (size_t)c);
+                    else
+                        run16(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk[b], &f,
+                              &p->rq, 0, 0, o, (size_t)c);
+                } else if (f.fast) {
                     run16(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk[b], &f,
-                          &p->rq, 1, o0 + 16 * (size_t)b, (size_t)c);
-                else
+                          &p->rq, 1, 1, o, (size_t)c);
+                } else {
                     run16(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk[b], &f,
-                          &p->rq, 0, o0 + 16 * (size_t)b, (size_t)c);
+                          &p->rq, 0, 1, o, (size_t)c);
+                }
             }
         }
     }
