@@ -144,15 +144,23 @@ static void pixel(const uint8_t *const tap[9], int c, const dw_block *blk, const
     }
 }
 
+/* The requantisation of a run: mode bit 0 the one-rounding form, bit 1 the clamp (needed
+ * only for a range narrower than 0..255, which the saturating packs give). */
+static inline __m256i rq_mode(__m256i acc, const qu8_rq8 *f, const bd_qu8_requant *rq,
+                              const int mode)
+{
+    const __m256i v = mode & 1 ? qu8_rq8_fast(acc, f, 0) : qu8_up8_raw(acc, rq);
+    return mode & 2 ? _mm256_min_epi32(_mm256_max_epi32(v, f->lo), f->hi) : v;
+}
+
 /* A run of `count` interior output pixels of one 16-channel block (or of its first 8
  * channels: `eight`), the row pointers r0..r2 at the first one's window (taps r + 0,
  * r + dc, r + 2 dc), moving by `step` bytes per pixel: the block's weight vectors stay in
- * registers for the run. `fast` and `eight` are constants once inlined; `fast` picks the
- * one-rounding requantisation. */
+ * registers for the run. `mode` and `eight` are constants once inlined (see rq_mode). */
 static inline __attribute__((always_inline))
 void run16(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, size_t dc, size_t step,
            int count, const dw_block *b, const qu8_rq8 *f, const bd_qu8_requant *rq,
-           const int fast, const int eight, uint8_t *o, size_t ostep)
+           const int mode, const int eight, uint8_t *o, size_t ostep)
 {
     const qu8_rq8 fl = *f;         /* (a local copy: the stores cannot touch it) */
     __m256i wv[PAIRS][2];
@@ -178,11 +186,10 @@ void run16(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, size_t dc, s
                 hi = _mm256_add_epi32(hi, _mm256_madd_epi16(_mm256_cvtepu8_epi16(_mm_unpackhi_epi8(a, n)), wv[q][1]));
         }
         if (eight) {
-            _mm_storel_epi64((__m128i *)(void *)o, qu8_bytes8(fast ? qu8_rq8_fast(lo, &fl) : qu8_up8(lo, rq)));
+            _mm_storel_epi64((__m128i *)(void *)o, qu8_bytes8(rq_mode(lo, &fl, rq, mode)));
             continue;
         }
-        const __m128i v = fast ? qu8_bytes16(qu8_rq8_fast(lo, &fl), qu8_rq8_fast(hi, &fl))
-                               : qu8_bytes16(qu8_up8(lo, rq), qu8_up8(hi, rq));
+        const __m128i v = qu8_bytes16(rq_mode(lo, &fl, rq, mode), rq_mode(hi, &fl, rq, mode));
         _mm_storeu_si128((__m128i *)(void *)o, v);
     }
 }
@@ -193,7 +200,7 @@ void run16(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, size_t dc, s
 static inline __attribute__((always_inline))
 void run32(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, size_t dc, size_t step,
            int count, const dw_block32 *b, const qu8_rq8 *f, const bd_qu8_requant *rq,
-           const int fast, uint8_t *o, size_t ostep)
+           const int mode, uint8_t *o, size_t ostep)
 {
     const qu8_rq8 fl = *f;
     const __m256i zero = _mm256_setzero_si256();
@@ -215,11 +222,41 @@ void run32(const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, size_t dc, s
         __m256i v[4];
         #pragma GCC unroll 4
         for (int j = 0; j < 4; j++)
-            v[j] = fast ? qu8_rq8_fast(acc[j], &fl) : qu8_up8(acc[j], rq);
+            v[j] = rq_mode(acc[j], &fl, rq, mode);
         /* int32 in 0..255: the saturating packs are exact and restore the channel order */
         const __m256i bytes = _mm256_packus_epi16(_mm256_packs_epi32(v[0], v[1]),
                                                   _mm256_packs_epi32(v[2], v[3]));
         _mm256_storeu_si256((__m256i *)(void *)o, bytes);
+    }
+}
+
+/* run32 / run16 with the mode (and width) as constants: one instance each */
+#define DW_ARGS const uint8_t *r0, const uint8_t *r1, const uint8_t *r2, size_t dc, size_t step, \
+                int count
+#define DW_PASS r0, r1, r2, dc, step, count
+static void run32_mode(int mode, DW_ARGS, const dw_block32 *b, const qu8_rq8 *f,
+                       const bd_qu8_requant *rq, uint8_t *o, size_t ostep)
+{
+    switch (mode) {
+    case 0: run32(DW_PASS, b, f, rq, 0, o, ostep); break;
+    case 1: run32(DW_PASS, b, f, rq, 1, o, ostep); break;
+    case 2: run32(DW_PASS, b, f, rq, 2, o, ostep); break;
+    default: run32(DW_PASS, b, f, rq, 3, o, ostep); break;
+    }
+}
+
+static void run16_mode(int mode, int eight, DW_ARGS, const dw_block *b, const qu8_rq8 *f,
+                       const bd_qu8_requant *rq, uint8_t *o, size_t ostep)
+{
+    switch (mode + 4 * eight) {
+    case 0: run16(DW_PASS, b, f, rq, 0, 0, o, ostep); break;
+    case 1: run16(DW_PASS, b, f, rq, 1, 0, o, ostep); break;
+    case 2: run16(DW_PASS, b, f, rq, 2, 0, o, ostep); break;
+    case 3: run16(DW_PASS, b, f, rq, 3, 0, o, ostep); break;
+    case 4: run16(DW_PASS, b, f, rq, 0, 1, o, ostep); break;
+    case 5: run16(DW_PASS, b, f, rq, 1, 1, o, ostep); break;
+    case 6: run16(DW_PASS, b, f, rq, 2, 1, o, ostep); break;
+    default: run16(DW_PASS, b, f, rq, 3, 1, o, ostep); break;
     }
 }
 
@@ -249,6 +286,7 @@ void bd_qu8_dwconv3x3_avx2(const uint8_t *in, int h, int w, int c, uint8_t *out,
     for (int b = 0; b < nb32; b++)
         pack_block32(weight, bias, c, 32 * b, p, &blk32[b]);
     const qu8_rq8 f = qu8_rq8_setup(&p->rq, 1);
+    const int mode = f.fast | f.clamp << 1;
     /* interior pixels: the window x0 .. x0 + 2 d inside the image */
     int ox_lo = (pad_left + stride - 1) / stride, ox_hi = (w - 1 - 2 * dilation + pad_left) / stride + 1;
     if (w - 1 - 2 * dilation + pad_left < 0)
@@ -288,30 +326,13 @@ void bd_qu8_dwconv3x3_avx2(const uint8_t *in, int h, int w, int c, uint8_t *out,
             uint8_t *o0 = orow + (size_t)ox_lo * c;
             for (int b = 0; b < nb32; b++) {
                 const size_t cb = x0 + 32 * (size_t)b;
-                if (f.fast)
-                    run32(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk32[b], &f,
-                          &p->rq, 1, o0 + 32 * (size_t)b, (size_t)c);
-                else
-                    run32(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk32[b], &f,
-                          &p->rq, 0, o0 + 32 * (size_t)b, (size_t)c);
+                run32_mode(mode, src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk32[b],
+                           &f, &p->rq, o0 + 32 * (size_t)b, (size_t)c);
             }
             for (int b = 2 * nb32; 16 * b + 8 <= c8; b++) {      /* a block of 16, or 8 */
                 const size_t cb = x0 + 16 * (size_t)b;
-                uint8_t *o = o0 + 16 * (size_t)b;
-                if (16 * b + 16 <= c8) {
-                    if (f.fast)
-                        run16(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk[b], &f,
-                              &p->rq, 1, 0, o, (size_t)c);
-                    else
-                        run16(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk[b], &f,
-                              &p->rq, 0, 0, o, (size_t)c);
-                } else if (f.fast) {
-                    run16(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk[b], &f,
-                          &p->rq, 1, 1, o, (size_t)c);
-                } else {
-                    run16(src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk[b], &f,
-                          &p->rq, 0, 1, o, (size_t)c);
-                }
+                run16_mode(mode, 16 * b + 16 > c8, src[0] + cb, src[1] + cb, src[2] + cb, dc, step,
+                           cnt, &blk[b], &f, &p->rq, o0 + 16 * (size_t)b, (size_t)c);
             }
         }
     }

@@ -69,15 +69,22 @@ static inline __m128i requant8(__m256i acc, const bd_qu8_requant *rq)
     return qu8_finish8(qu8_mbqm8(acc, rq), rq);
 }
 
-/* The depthwise requantisation (shift rounded half up), clamped, as int32 lanes. */
-static inline __m256i qu8_up8(__m256i acc, const bd_qu8_requant *rq)
+/* The depthwise requantisation (shift rounded half up) + the zero point, not clamped. */
+static inline __m256i qu8_up8_raw(__m256i acc, const bd_qu8_requant *rq)
 {
     const int right = rq->shift > 0 ? 0 : -rq->shift;
     __m256i hm = qu8_high_mul8(acc, rq);
     if (right)
         hm = _mm256_sra_epi32(_mm256_add_epi32(hm, _mm256_set1_epi32((int32_t)(UINT32_C(1) << (right - 1)))),
                               _mm_cvtsi32_si128(right));
-    return qu8_clamp8(hm, rq);
+    return _mm256_add_epi32(hm, _mm256_set1_epi32(rq->out_zp));
+}
+
+/* The same, clamped, as int32 lanes. */
+static inline __m256i qu8_up8(__m256i acc, const bd_qu8_requant *rq)
+{
+    const __m256i v = qu8_up8_raw(acc, rq);
+    return _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(rq->lo)), _mm256_set1_epi32(rq->hi));
 }
 
 static inline __m128i requant8_up(__m256i acc, const bd_qu8_requant *rq)
@@ -103,6 +110,7 @@ typedef struct {
     __m256i m, c, k, lo, hi;
     __m128i sh, osh;
     int fast;
+    int clamp;       /* 0: the range is 0..255, which the saturating packs to bytes give */
 } qu8_rq8;
 
 static inline qu8_rq8 qu8_rq8_setup(const bd_qu8_requant *rq, int upward)
@@ -111,6 +119,7 @@ static inline qu8_rq8 qu8_rq8_setup(const bd_qu8_requant *rq, int upward)
     const int right = rq->shift > 0 ? 0 : -rq->shift;
     const int r = right >= 1 && right <= 20 ? right : 1;
     f.fast = rq->shift < 0 && right <= 20 && (upward || rq->lo >= rq->out_zp);
+    f.clamp = rq->lo > 0 || rq->hi < 255;
     f.sh = _mm_cvtsi32_si128(31 + r);
     f.osh = _mm_cvtsi32_si128(r - 1);
     f.m = _mm256_set1_epi64x(rq->multiplier);
@@ -123,23 +132,30 @@ static inline qu8_rq8 qu8_rq8_setup(const bd_qu8_requant *rq, int upward)
     return f;
 }
 
-/* requantised + zero point, clamped (f->fast only) */
-static inline __m256i qu8_rq8_fast(__m256i acc, const qu8_rq8 *f)
+/* requantised + zero point (f->fast only), clamped if `clamp` (a constant once inlined) */
+static inline __m256i qu8_rq8_fast(__m256i acc, const qu8_rq8 *f, const int clamp)
 {
     const __m256i e = _mm256_srl_epi64(_mm256_add_epi64(_mm256_mul_epi32(acc, f->m), f->c), f->sh);
     const __m256i o = _mm256_srl_epi64(_mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(acc, 32), f->m),
                                                         f->c), f->osh);
     const __m256i v = _mm256_sub_epi32(_mm256_blend_epi32(e, o, 0xAA), f->k);
-    return _mm256_min_epi32(_mm256_max_epi32(v, f->lo), f->hi);
+    return clamp ? _mm256_min_epi32(_mm256_max_epi32(v, f->lo), f->hi) : v;
 }
 
-/* Either form: fast when it is exact, else the two roundings (upward: the depthwise one). */
+/* Either form: fast when it is exact, else the two roundings (upward: the depthwise one);
+ * clamped only where the range is narrower than 0..255: the result must go through the
+ * saturating packs (qu8_bytes8 / qu8_bytes16, or vpackssdw + vpackuswb), which clamp an
+ * int32 to exactly 0..255. */
 static inline __m256i qu8_rq8_any(__m256i acc, const qu8_rq8 *f, const bd_qu8_requant *rq,
                                   int upward)
 {
+    __m256i v;
     if (f->fast)
-        return qu8_rq8_fast(acc, f);
-    return upward ? qu8_up8(acc, rq) : qu8_clamp8(qu8_mbqm8(acc, rq), rq);
+        v = qu8_rq8_fast(acc, f, 0);
+    else
+        v = upward ? qu8_up8_raw(acc, rq)
+                   : _mm256_add_epi32(qu8_mbqm8(acc, rq), _mm256_set1_epi32(rq->out_zp));
+    return f->clamp ? _mm256_min_epi32(_mm256_max_epi32(v, f->lo), f->hi) : v;
 }
 
 #endif
