@@ -2,20 +2,22 @@
  *
  * For each int8 table this CPU supports (bd_qu8_kernels_all; $BD_TEST_ISA_INT8 restricts
  * the run to one), on awkward shapes: input channels k = 1, 3, 7, 8, 9, 33, 960; output
- * channels 1, 3, 7, 8, 9, 16, 17, 33, 48, 96, 960 (not all pairs: k x n <= 300k); pixel counts
+ * channels 1, 3, 7, 8, 9, 16, 17, 33, 48, 50, 96, 960 (not all pairs: k x n <= 300k); pixel counts
  * 1, 2, 3, 4, 5, 65; zero points 0, 128, 255 for input and weights; multipliers from
  * QuantizeMultiplier of random reals between 2^-20 and 4 (right shifts up to 20, and left
  * shifts); accumulators near the int32 edge (all inputs and weights at an extreme, the bias
  * near +-2^31 minus the largest sum) and exactly at rounding ties (multiplier 2^30 with a
- * right shift, so every odd accumulator is a tie of the high multiply or the shift).
- * The depthwise 3x3 likewise: channels 1, 3, 7, 8, 9, 16, 17, 33, 960; widths 1, 2, 65;
- * heights 1..7; stride 1 and 2; dilation 1, 2, 4 (so every border, and maps smaller than the
- * filter), plus maps of width 65 and height 4d+3..4d+5 at dilation d = 2, 4 (windows wholly
- * inside too); the same zero points, rounding ties and accumulator edges.
- * ADD: every pair of input bytes, 12 random quantisations, odd lengths, in place, and
- * multipliers set to make rounding ties of each step. QUANTIZE (uint8 rescale): every byte,
- * odd lengths, up and down scales, ties. Average pool: channels 1..960, maps of 1 to 4225
- * pixels, random and all-255 bytes.
+ * right shift, so every odd accumulator is a tie of the high multiply or the shift); each
+ * of those also with the output zero point at the clamp's lower bound, as after a ReLU
+ * (where the SIMD kernels may requantise with one rounding instead of two).
+ * The depthwise 3x3 likewise: channels 1, 3, 7, 8, 9, 16, 17, 33, 48, 56, 72, 960; widths 1, 2,
+ * 65; heights 1..7; stride 1 and 2; dilation 1, 2, 4 (so every border, and maps smaller than
+ * the filter), plus maps of width 65 and height 4d+3..4d+5 at dilation d = 2, 4 (windows
+ * wholly inside too); the same zero points, rounding ties and accumulator edges.
+ * ADD: every pair of input bytes for 64 random quantisations, 12 more on odd lengths, in
+ * place, and multipliers set to make rounding ties of each step. QUANTIZE (uint8 rescale):
+ * every byte, odd lengths, up and down scales, ties. Average pool: channels 1..960, maps of
+ * 1 to 4225 pixels, random and all-255 bytes.
  * Packed 1x1 weights: packing with bias + delta changes only the first n int32, by delta.
  * Tables without SIMD kernels (the scalar one) have nothing to compare (listed).
  */
@@ -44,6 +46,7 @@ static void fill(uint8_t *p, size_t n, int mode)
 
 typedef struct {
     int k, n, m, in_zp, w_zp, mode;   /* mode 0 random, 1 edge high, 2 ties */
+    int relu;                         /* out_zp = lo, as after a ReLU: the one-rounding path */
 } pw_case;
 
 /* The packed layout's promise (kernels_quant.h): packing with bias + delta gives the same
@@ -108,6 +111,8 @@ static int run_pw(const bd_qu8_kernels *t, const pw_case *c, char *why, size_t w
     p.rq.out_zp = (int32_t)(next() % 256);
     p.rq.lo = (int32_t)(next() % 3 == 0 ? next() % 100 : 0);
     p.rq.hi = (int32_t)(next() % 3 == 0 ? 155 + next() % 100 : 255);
+    if (c->relu)
+        p.rq.out_zp = p.rq.lo;
     bd_qu8_pwconv_ref(in, m, k, want, n, w, bias, &p);
     int ok = 1;
     size_t sz = t->pw_packed_size(k, n);
@@ -178,7 +183,7 @@ static int run_dw(const bd_qu8_kernels *t, int c, int w, int h, int s, int d, in
 int main(void)
 {
     const char *only = getenv("BD_TEST_ISA_INT8");
-    static const int ks[] = {1, 3, 7, 8, 9, 33, 960}, ns[] = {1, 3, 7, 8, 9, 16, 17, 33, 48, 96, 960};
+    static const int ks[] = {1, 3, 7, 8, 9, 33, 960}, ns[] = {1, 3, 7, 8, 9, 16, 17, 33, 48, 50, 96, 960};
     static const int ms[] = {1, 2, 3, 4, 5, 65}, zps[] = {0, 128, 255};
     int tables = 0;
     for (int ti = 0; bd_qu8_kernels_all[ti]; ti++) {
@@ -197,12 +202,13 @@ int main(void)
         int cases = 0, bad = 0;
         char why[400] = "";
         for (int a = 0; a < 7; a++)
-            for (int b = 0; b < 11; b++) {
+            for (int b = 0; b < (int)(sizeof ns / sizeof ns[0]); b++) {
                 if ((long)ks[a] * ns[b] > 300000)
                     continue;
-                for (int mode = 0; mode < 3; mode++)
+                for (int mode = 0; mode < 6; mode++)     /* modes 3..5: 0..2 after a ReLU */
                     for (int z = 0; z < 3; z++) {
-                        pw_case c = {ks[a], ns[b], ms[next() % 6], zps[z], zps[(z + a + b) % 3], mode};
+                        pw_case c = {ks[a], ns[b], ms[next() % 6], zps[z], zps[(z + a + b) % 3],
+                                     mode % 3, mode >= 3};
                         if (mode == 0 && z == 0)
                             c.m = 65;
                         char w1[400];
@@ -215,7 +221,7 @@ int main(void)
             }
         /* every pixel count with one shape */
         for (int i = 0; i < 6; i++) {
-            pw_case c = {33, 17, ms[i], 128, 3, 0};
+            pw_case c = {33, 17, ms[i], 128, 3, 0, i & 1};
             char w1[400];
             cases++;
             if (!run_pw(t, &c, w1, sizeof w1) && !bad++)
@@ -227,16 +233,23 @@ int main(void)
             /* ADD: every (a, b) pair, several quantisations, odd lengths, out aliasing b */
             static uint8_t a[65536 + 17], bb[65536 + 17], want[65536 + 17], got[65536 + 17];
             int addbad = 0, addcases = 0;
-            for (int q = 0; q < 12; q++) {
+            /* the first 64 quantisations on all 65536 pairs (an error of one in a rescaled
+             * input shows only where the output rounding is near a tie), equal scales
+             * among them; then 12 on random bytes of odd lengths */
+            for (int q = 0; q < 76; q++) {
+                const int all = q < 64;
                 float sa = 0.05f + (float)(next() % 1000) / 1000.0f, sb = 0.05f + (float)(next() % 1000) / 1000.0f;
-                float so = (sa > sb ? sa : sb) * (0.6f + (float)(next() % 100) / 100.0f);
+                if (q % 16 == 5)
+                    sb = sa;
+                float so = (sa > sb ? sa : sb) * (0.3f + (float)(next() % 130) / 100.0f);
                 bd_qu8_add_params ap;
-                bd_qu8_add_setup(&ap, sa, zps[q % 3], sb, zps[(q / 3) % 3], so,
+                bd_qu8_add_setup(&ap, sa, all ? (int32_t)(next() % 256) : zps[q % 3], sb,
+                                 all ? (int32_t)(next() % 256) : zps[(q / 3) % 3], so,
                                  (int32_t)(next() % 256), (int)(next() % 3));
-                size_t n = q == 0 ? 65536 : (size_t[]){1, 15, 16, 17, 1000, 65553}[q % 6];
+                size_t n = all ? 65536 : (size_t[]){1, 15, 16, 17, 1000, 65553}[q % 6];
                 for (size_t i = 0; i < n; i++) {
-                    a[i] = q == 0 ? (uint8_t)(i & 255) : (uint8_t)next();
-                    bb[i] = q == 0 ? (uint8_t)(i >> 8) : (uint8_t)next();
+                    a[i] = all ? (uint8_t)(i & 255) : (uint8_t)next();
+                    bb[i] = all ? (uint8_t)(i >> 8) : (uint8_t)next();
                 }
                 bd_qu8_add_ref(a, bb, n, want, &ap);
                 memcpy(got, bb, n);
@@ -347,10 +360,10 @@ int main(void)
         }
         if (t->dwconv3x3 == bd_qu8_dwconv3x3_ref)
             continue;
-        static const int chans[] = {1, 3, 7, 8, 9, 16, 17, 33, 960}, widths[] = {1, 2, 65};
+        static const int chans[] = {1, 3, 7, 8, 9, 16, 17, 33, 48, 56, 72, 960}, widths[] = {1, 2, 65};
         cases = bad = 0;
         why[0] = 0;
-        for (int a = 0; a < 9; a++)
+        for (int a = 0; a < (int)(sizeof chans / sizeof chans[0]); a++)
             for (int b = 0; b < 3; b++)
                 for (int st = 1; st <= 2; st++)
                     for (int d = 1; d <= 4; d *= 2)

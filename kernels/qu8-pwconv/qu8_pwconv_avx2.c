@@ -8,9 +8,12 @@
  * pairs (t = 2q, 2q + 1): the input pair of a pixel is broadcast to all 8 lanes, the weight
  * pairs of 8 output channels sit in one register (packed once by bd_qu8_pw_pack_avx2:
  * int32 bias[n8], then per block of 8 channels and pair q 8 x 2 int16, zero padding).
- * Requantisation: the fixed point of kernels_fixedpoint.h on 8 lanes (srdhm as
- * (a * M + 2^30) >> 31 on 64-bit products, its low 32 bits; then the rounding shift).
- */
+ * Register tiles: 4 rows x 3 blocks of 8 channels (12 accumulators, 3 weight vectors, one
+ * broadcast: all 16 ymm registers), or 6 rows x 2 blocks for narrow layers, so each weight
+ * load serves 4-6 multiplies and each broadcast 2-3. The tile's rows are widened to int16
+ * once (vpmovzxbw, minus in_zp) for all its columns.
+ * Requantisation: the fixed point of kernels_fixedpoint.h on 8 lanes
+ * (simd/qu8_requant_avx2.h: one rounding where it is exact, else the reference's two). */
 #include <immintrin.h>
 #include <string.h>
 
@@ -21,7 +24,8 @@
 
 #define MAX_PAIRS 2048          /* rows up to 4096 channels; wider layers stay unpacked and
                                    run on the reference */
-#define MR 4
+#define MR_MAX 6        /* rows per tile */
+#define NB_MAX 3        /* blocks of 8 output channels per tile */
 
 static size_t pairs(int k) { return (size_t)(k + 1) / 2; }
 static size_t blocks8(int n) { return (size_t)(n + 7) / 8; }
@@ -39,48 +43,129 @@ void bd_qu8_pw_pack_avx2(const uint8_t *w, const int32_t *bias, int k, int n,
     qu8_pack_i16(w, bias, k, n, p->w_zp, 2, dst);
 }
 
+/* What every tile of one call shares. */
+typedef struct {
+    const int16_t *pw;            /* the packed weight pairs */
+    const int32_t *b8;            /* the bias of the n8 channels */
+    size_t kp;
+    int n;
+    const bd_qu8_requant *rq;
+    qu8_rq8 f;
+} pw_ctx;
+
+/* One tile: mr rows (of x, int16 (x - in_zp) pairs) times nb blocks of 8 output channels
+ * from block b0 (mr, nb constants once inlined): per input pair nb weight loads, mr
+ * broadcasts and mr x nb vpmaddwd + vpaddd, the accumulators in registers. Rows past
+ * `rows` are computed on copies of the last row and not stored. */
+static inline __attribute__((always_inline))
+void tile(const int16_t (*x)[2 * MAX_PAIRS], const int mr, const int nb, int rows, size_t b0,
+          const pw_ctx *c, uint8_t *out)
+{
+    __m256i acc[MR_MAX][NB_MAX];
+    #pragma GCC unroll 3
+    for (int j = 0; j < nb; j++) {
+        const __m256i bias = _mm256_loadu_si256((const __m256i *)(const void *)(c->b8 + 8 * (b0 + (size_t)j)));
+        #pragma GCC unroll 6
+        for (int r = 0; r < mr; r++)
+            acc[r][j] = bias;
+    }
+    const size_t kp = c->kp, bs = kp * 16;
+    const int16_t *w = c->pw + b0 * bs;
+    for (size_t q = 0; q < kp; q++) {
+        __m256i wv[NB_MAX];
+        #pragma GCC unroll 3
+        for (int j = 0; j < nb; j++)
+            wv[j] = _mm256_loadu_si256((const __m256i *)(const void *)(w + (size_t)j * bs + q * 16));
+        #pragma GCC unroll 6
+        for (int r = 0; r < mr; r++) {
+            int32_t v;
+            memcpy(&v, &x[r][2 * q], 4);
+            const __m256i a = _mm256_set1_epi32(v);
+            #pragma GCC unroll 3
+            for (int j = 0; j < nb; j++)
+                acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(a, wv[j]));
+        }
+    }
+    #pragma GCC unroll 6
+    for (int r = 0; r < mr; r++) {
+        if (r >= rows)
+            break;
+        uint8_t *o = out + (size_t)r * c->n + 8 * b0;
+        const int left = c->n - 8 * (int)b0;      /* channels from this tile's first one */
+        /* blocks two at a time: 16 bytes in one store where they are all inside */
+        #pragma GCC unroll 3
+        for (int j = 0; j < nb; j += 2) {
+            const __m256i v0 = qu8_rq8_any(acc[r][j], &c->f, c->rq, 0);
+            const __m256i v1 = j + 1 < nb ? qu8_rq8_any(acc[r][j + 1], &c->f, c->rq, 0) : v0;
+            const __m128i v = qu8_bytes16(v0, v1);
+            const int nj = left - 8 * j < (j + 1 < nb ? 16 : 8) ? left - 8 * j : (j + 1 < nb ? 16 : 8);
+            if (nj == 16) {
+                _mm_storeu_si128((__m128i *)(void *)(o + 8 * j), v);
+            } else if (nj == 8) {
+                _mm_storel_epi64((__m128i *)(void *)(o + 8 * j), v);
+            } else {
+                uint8_t tmp[16];
+                _mm_storeu_si128((__m128i *)(void *)tmp, v);
+                memcpy(o + 8 * j, tmp, (size_t)nj);
+            }
+        }
+    }
+}
+
+/* The rows i0 .. i0 + mr - 1 (the last one repeated past m) as int16 (x - in_zp), 16 at a
+ * time. The last vector of a row may take bytes past k (the next row's, while they are
+ * inside the input): their weights are 0, so they add nothing; only at the very end of the
+ * input are the last values widened one by one (and a zero completes an odd k's last pair). */
+static void widen_rows(const uint8_t *in, int m, int k, int i0, int mr, int32_t in_zp,
+                       int16_t (*x)[2 * MAX_PAIRS])
+{
+    const __m256i zp = _mm256_set1_epi16((int16_t)in_zp);
+    const uint8_t *end = in + (size_t)m * k;
+    for (int r = 0; r < mr; r++) {
+        const uint8_t *row = in + (size_t)(i0 + r < m ? i0 + r : m - 1) * k;
+        int t = 0;
+        for (; t < k && row + t + 16 <= end; t += 16)
+            _mm256_storeu_si256((__m256i *)(void *)&x[r][t], _mm256_sub_epi16(
+                _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)(row + t))), zp));
+        for (; t < k; t++)
+            x[r][t] = (int16_t)((int32_t)row[t] - in_zp);
+        if (k & 1)
+            x[r][k] = 0;
+    }
+}
+
 void bd_qu8_pwconv_packed_avx2(const uint8_t *in, int m, int k, uint8_t *out, int n,
                                const void *packed, const bd_qu8_conv *p)
 {
-    const int32_t *b8 = packed;
-    const int16_t *pw = (const int16_t *)(const void *)((const char *)packed + blocks8(n) * 8 * sizeof(int32_t));
     const size_t kp = pairs(k), nb = blocks8(n);
     if (kp > MAX_PAIRS)
         return;                        /* never packed (bd_qu8_pw_packed_size_avx2 says 0) */
+    pw_ctx c = {(const int16_t *)(const void *)((const char *)packed + nb * 8 * sizeof(int32_t)),
+                packed, kp, n, &p->rq, qu8_rq8_setup(&p->rq, 0)};
+    /* tiles of 4 rows x 3 blocks (12 accumulators), the last columns in tiles of 2 blocks;
+     * where there are only 1, 2 or 4 blocks, 6 rows x 2 (or 1) blocks */
+    const int six = nb <= 2 || nb == 4, mr = six ? 6 : 4;
+    const int tiles = (m + mr - 1) / mr;
     #pragma omp parallel for schedule(static)
-    for (int i0 = 0; i0 < m; i0 += MR) {
-        int32_t x2[MR][MAX_PAIRS];          /* (x - in_zp) pairs of the rows, as int16 x 2 */
-        for (int r = 0; r < MR; r++) {
-            const uint8_t *row = in + (size_t)(i0 + r < m ? i0 + r : m - 1) * k;
-            for (size_t q = 0; q < kp; q++) {
-                int32_t lo = (int32_t)row[2 * q] - p->in_zp;
-                int32_t hi = 2 * q + 1 < (size_t)k ? (int32_t)row[2 * q + 1] - p->in_zp : 0;
-                x2[r][q] = (int32_t)(((uint32_t)hi << 16) | ((uint32_t)lo & 0xFFFFu));
-            }
+    for (int ti = 0; ti < tiles; ti++) {
+        int16_t x[MR_MAX][2 * MAX_PAIRS];
+        const int i0 = ti * mr, rows = m - i0 < mr ? m - i0 : mr;
+        uint8_t *o = out + (size_t)i0 * n;
+        widen_rows(in, m, k, i0, mr, p->in_zp, x);
+        if (six) {
+            size_t b = 0;
+            for (; b + 2 <= nb; b += 2)
+                tile((const int16_t (*)[2 * MAX_PAIRS])x, 6, 2, rows, b, &c, o);
+            if (b < nb)
+                tile((const int16_t (*)[2 * MAX_PAIRS])x, 6, 1, rows, b, &c, o);
+            continue;
         }
-        for (size_t b = 0; b < nb; b++) {
-            const __m256i bias = _mm256_loadu_si256((const __m256i *)(const void *)(b8 + 8 * b));
-            /* (constant-bound loops, unrolled, so the accumulators stay in registers) */
-            __m256i acc[MR];
-            #pragma GCC unroll 4
-            for (int r = 0; r < MR; r++)
-                acc[r] = bias;
-            const int16_t *wb = pw + b * kp * 16;
-            for (size_t q = 0; q < kp; q++) {
-                const __m256i wv = _mm256_loadu_si256((const __m256i *)(const void *)(wb + q * 16));
-                #pragma GCC unroll 4
-                for (int r = 0; r < MR; r++)
-                    acc[r] = _mm256_add_epi32(acc[r], _mm256_madd_epi16(_mm256_set1_epi32(x2[r][q]), wv));
-            }
-            const int nj = n - 8 * (int)b < 8 ? n - 8 * (int)b : 8;
-            #pragma GCC unroll 4
-            for (int r = 0; r < MR; r++) {
-                if (i0 + r >= m)
-                    break;
-                uint8_t tmp[16];
-                _mm_storeu_si128((__m128i *)(void *)tmp, requant8(acc[r], &p->rq));
-                memcpy(out + (size_t)(i0 + r) * n + 8 * b, tmp, (size_t)nj);
-            }
-        }
+        /* 3-block tiles, then 0, 1 or 2 blocks left: one as 2 + 2 with the previous tile */
+        const size_t n3 = nb % 3 == 1 ? nb / 3 - 1 : nb / 3;
+        size_t b = 0;
+        for (; b < 3 * n3; b += 3)
+            tile((const int16_t (*)[2 * MAX_PAIRS])x, 4, 3, rows, b, &c, o);
+        for (; b < nb; b += 2)
+            tile((const int16_t (*)[2 * MAX_PAIRS])x, 4, 2, rows, b, &c, o);
     }
 }
