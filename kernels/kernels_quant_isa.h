@@ -23,6 +23,7 @@
 BD_DECLARE_QU8_PW(avx2)
 BD_DECLARE_QU8_PW(avx512)
 BD_DECLARE_QU8_DW(avx2)
+BD_DECLARE_QU8_DW(avx512)
 void bd_qu8_avgpool_avx2(const uint8_t *in, int hw, int c, uint8_t *out);
 void bd_qu8_quantize_f32_avx2(const float *x, size_t n, float scale, int32_t zp, uint8_t *q);
 void bd_qu8_quantize_f32_avx512(const float *x, size_t n, float scale, int32_t zp, uint8_t *q);

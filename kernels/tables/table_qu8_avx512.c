@@ -1,8 +1,7 @@
 /* table_qu8_avx512.c — the int8 table for AVX-512 CPUs with VNNI: the packed 1x1
  * convolution on vpdpbusd (kernels/qu8-pwconv/qu8_pwconv_avx512.c), ADD, average pool and
- * the input QUANTIZE on zmm; the depthwise 3x3 is the AVX2 one (in-lane ymm pairs), which
- * measured faster on Zen 4 (double-pumped zmm) than a zmm version: 2.6 against 3.7 ms for
- * the d=0.5 model's 17 layers. The rest are the scalar references (run once per image). */
+ * the input QUANTIZE on zmm; the depthwise 3x3 on ymm with vpdpwssd (qu8_dwconv3x3_avx512.c
+ * says why). The rest are the scalar references (run once per image). */
 #include "kernels_quant.h"
 #include "kernels_quant_isa.h"
 
@@ -10,7 +9,7 @@
 const bd_qu8_kernels bd_qu8_kernels_avx512vnni = {
     .isa = "avx512vnni",
     .conv3x3s2 = bd_qu8_conv3x3s2_ref,
-    .dwconv3x3 = bd_qu8_dwconv3x3_avx2,
+    .dwconv3x3 = bd_qu8_dwconv3x3_avx512,
     .pwconv = bd_qu8_pwconv_ref,
     .add = bd_qu8_add_avx512,
     .avgpool = bd_qu8_avgpool_avx512,
