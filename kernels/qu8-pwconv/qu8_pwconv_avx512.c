@@ -173,6 +173,75 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
     }
 }
 
+#define MP 6           /* row pairs per tile of the narrow form */
+
+/* a in lanes 0..7, b in lanes 8..15 */
+static inline __m512i two_rows(int32_t a, int32_t b)
+{
+    return _mm512_mask_broadcastd_epi32(_mm512_set1_epi32(a), (__mmask16)0xFF00, _mm_cvtsi32_si128(b));
+}
+
+/* n <= 8 output channels: half of a 16-lane block would be empty, so one vector holds two
+ * rows, lanes 0..7 row r and 8..15 row r + 1 (the weights' lanes 0..7 repeated, each row's
+ * input quads broadcast to its half), which halves the multiply-adds and requantisations;
+ * with n = 8 the two rows' outputs are 16 adjacent bytes. */
+static void pw_narrow(const uint8_t *in, int m, int k, uint8_t *out, int n, const int32_t *b2,
+                      const int8_t *pw, size_t kg, size_t kfull, const bd_qu8_conv *p,
+                      const qu8_rq16 *f)
+{
+    const int32_t wfix = 128 - p->w_zp;
+    const int pairs = (m + 1) / 2, tiles = (pairs + MP - 1) / MP;
+    const __m512i bias = _mm512_shuffle_i64x2(_mm512_loadu_si512(b2), _mm512_loadu_si512(b2), 0x44);
+    #pragma omp parallel for schedule(static)
+    for (int ti = 0; ti < tiles; ti++) {
+        const int p0 = ti * MP, np = pairs - p0 < MP ? pairs - p0 : MP;
+        const uint8_t *row[MP][2];
+        __m512i acc[MP];
+        #pragma GCC unroll 6
+        for (int r = 0; r < MP; r++) {
+            for (int h = 0; h < 2; h++) {
+                int i = 2 * (p0 + (r < np ? r : np - 1)) + h;
+                row[r][h] = in + (size_t)(i < m ? i : m - 1) * k;
+            }
+            const __m512i fix = two_rows(
+                (int32_t)((uint32_t)wfix * (uint32_t)row_sum(row[r][0], k)),
+                (int32_t)((uint32_t)wfix * (uint32_t)row_sum(row[r][1], k)));
+            acc[r] = _mm512_add_epi32(bias, fix);
+        }
+        for (size_t g = 0; g < kg; g++) {
+            const __m512i w1 = _mm512_loadu_si512(pw + g * 64), wv = _mm512_shuffle_i64x2(w1, w1, 0x44);
+            #pragma GCC unroll 6
+            for (int r = 0; r < MP; r++) {
+                int32_t q0, q1;
+                if (g < kfull) {
+                    memcpy(&q0, row[r][0] + 4 * g, 4);
+                    memcpy(&q1, row[r][1] + 4 * g, 4);
+                } else {                                 /* k % 4 */
+                    q0 = quad(row[r][0], g, k);
+                    q1 = quad(row[r][1], g, k);
+                }
+                acc[r] = _mm512_dpbusd_epi32(acc[r], two_rows(q0, q1), wv);
+            }
+        }
+        #pragma GCC unroll 6
+        for (int r = 0; r < MP; r++) {
+            if (r >= np)
+                break;
+            const __m128i v = f->fast ? _mm512_cvtepi32_epi8(qu8_rq16_clamp(qu8_rq16_core(acc[r], f), f))
+                                      : requant16(acc[r], &p->rq);
+            const int i = 2 * (p0 + r);
+            uint8_t *o = out + (size_t)i * n;
+            if (n == 8 && i + 1 < m) {
+                _mm_storeu_si128((__m128i *)(void *)o, v);
+            } else {
+                _mm_mask_storeu_epi8(o, (__mmask16)((1u << n) - 1), v);
+                if (i + 1 < m)
+                    _mm_mask_storeu_epi8(o + n, (__mmask16)((1u << n) - 1), _mm_srli_si128(v, 8));
+            }
+        }
+    }
+}
+
 void bd_qu8_pwconv_packed_avx512(const uint8_t *in, int m, int k, uint8_t *out, int n,
                                  const void *packed, const bd_qu8_conv *p)
 {
@@ -182,6 +251,10 @@ void bd_qu8_pwconv_packed_avx512(const uint8_t *in, int m, int k, uint8_t *out, 
     const int32_t wfix = 128 - p->w_zp;
     const int tiles = (m + MR - 1) / MR;
     const qu8_rq16 f = qu8_rq16_setup(&p->rq, 0);
+    if (n <= 8) {
+        pw_narrow(in, m, k, out, n, b2, pw, kg, kfull, p, &f);
+        return;
+    }
     #pragma omp parallel for schedule(static)
     for (int ti = 0; ti < tiles; ti++) {
         const int i0 = ti * MR, rows = m - i0 < MR ? m - i0 : MR;
