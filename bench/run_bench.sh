@@ -123,7 +123,7 @@ md "| weights | depth | input | OS | precision (kernels) | threads | median ms |
 md "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 for w in $D10 $D05 $WEIGHTS_DIR/deeplabv3_mnv2_dm05_pascal_quant.bdw $WEIGHTS_DIR/deeplabv3_257_mv_gpu.bdw; do
     [ -f "$w" ] || { say "no $w: skipped (make weights)"; continue; }
-    precs=f32; "$BIN" info "$w" 2>/dev/null | grep -q '^precisions .*int8' && precs="f32 int8"
+    precs=f32; "$BIN" info "$w" 2>/dev/null | grep -Eq '^precisions +int8 ' && precs="f32 int8"
     for os in 16 8; do
       for prec in $precs; do
         runs=$RUNS; [ "$w" = "$D10" ] && [ "$os" = 8 ] && [ "$prec" = f32 ] && runs=$half_runs
