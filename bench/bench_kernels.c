@@ -33,7 +33,6 @@
 
 #define MAX_SHAPES 96
 #define MAX_LIST 8
-#define MAX_RUNS 50
 
 typedef enum { K_CONV3X3S2, K_DWCONV3X3, K_PWCONV, K_UPSAMPLE_ARGMAX } kernel_kind;
 static const char *const kind_name[] = {"conv3x3s2", "dwconv3x3", "pwconv", "upsample_argmax"};
@@ -207,24 +206,19 @@ static void call(const bd_kernels *k, const kshape *s, const bufs *b)
     }
 }
 
+typedef struct { const bd_kernels *k; const kshape *s; const bufs *b; } timed_call;
+
+static void run_timed(const void *ctx)
+{
+    const timed_call *t = ctx;
+    call(t->k, t->s, t->b);
+}
+
 static double time_shape(const bd_kernels *k, const kshape *s, const bufs *b, int runs,
                          double target_ms, int cpu_clock)
 {
-    double (*clock_ms)(void) = cpu_clock ? bench_thread_cpu_ms : bd_now_ms;
-    double ms[MAX_RUNS];
-    double t0 = clock_ms();
-    call(k, s, b);                                      /* untimed: caches, pages, threads */
-    double first = clock_ms() - t0;
-    int n = runs;
-    if (first * runs > target_ms) n = (int)(target_ms / (first > 0 ? first : 1));
-    if (n < 3) n = 3;
-    if (n > runs) n = runs;
-    for (int i = 0; i < n; i++) {
-        t0 = clock_ms();
-        call(k, s, b);
-        ms[i] = clock_ms() - t0;
-    }
-    return bench_median(ms, n);
+    const timed_call t = {k, s, b};
+    return bench_time_calls(run_timed, &t, runs, target_ms, cpu_clock);
 }
 
 static void fill(float *x, size_t n, uint32_t seed)
@@ -372,7 +366,7 @@ int main(int argc, char **argv)
             o.cpu_clock = !strcmp(v, "cpu");
         else goto usage;
     }
-    if (!nmodels || o.runs < 3 || o.runs > MAX_RUNS || o.size < 33) goto usage;
+    if (!nmodels || o.runs < 3 || o.runs > BENCH_MAX_RUNS || o.size < 33) goto usage;
     if (!noss) { oss[0] = 8; oss[1] = 16; noss = 2; }
     if (!o.nthreads) {
         o.threads[o.nthreads++] = 1;

@@ -39,7 +39,6 @@
 #include "engine/qnetwork.h"
 
 #define MAX_SHAPES 96
-#define MAX_RUNS 50
 #define MAX_LIST 8
 
 typedef enum { Q_CONV3X3S2, Q_STEM_GEMM, Q_DWCONV3X3, Q_PWCONV, Q_ADD, Q_QUANTIZE } qkind;
@@ -223,24 +222,19 @@ static void call(const bd_qu8_kernels *k, const qshape *s, const bufs *b)
     }
 }
 
+typedef struct { const bd_qu8_kernels *k; const qshape *s; const bufs *b; } timed_call;
+
+static void run_timed(const void *ctx)
+{
+    const timed_call *t = ctx;
+    call(t->k, t->s, t->b);
+}
+
 static double time_shape(const bd_qu8_kernels *k, const qshape *s, const bufs *b, int runs,
                          double target_ms, int cpu_clock)
 {
-    double (*clock_ms)(void) = cpu_clock ? bench_thread_cpu_ms : bd_now_ms;
-    double ms[MAX_RUNS];
-    double t0 = clock_ms();
-    call(k, s, b);                                      /* untimed: caches, pages, threads */
-    double first = clock_ms() - t0;
-    int n = runs;
-    if (first * runs > target_ms) n = (int)(target_ms / (first > 0 ? first : 1));
-    if (n < 3) n = 3;
-    if (n > runs) n = runs;
-    for (int i = 0; i < n; i++) {
-        t0 = clock_ms();
-        call(k, s, b);
-        ms[i] = clock_ms() - t0;
-    }
-    return bench_median(ms, n);
+    const timed_call t = {k, s, b};
+    return bench_time_calls(run_timed, &t, runs, target_ms, cpu_clock);
 }
 
 static void fill(uint8_t *x, size_t n, uint32_t seed)
@@ -443,7 +437,7 @@ int main(int argc, char **argv)
             o.cpu_clock = !strcmp(v, "cpu");
         else goto usage;
     }
-    if (!nmodels || o.runs < 3 || o.runs > MAX_RUNS || o.size < 33 || o.size > 8192) goto usage;
+    if (!nmodels || o.runs < 3 || o.runs > BENCH_MAX_RUNS || o.size < 33 || o.size > 8192) goto usage;
     for (int j = 0; j < noss; j++) if (oss[j] != 8 && oss[j] != 16) goto usage;
     if (!noss) { oss[0] = 16; noss = 1; }
     if (!o.nthreads) {

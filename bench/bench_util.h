@@ -33,4 +33,30 @@ static inline double bench_median(double *v, int n)
     return n & 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+#define BENCH_MAX_RUNS 50
+
+/* The median ms of run(ctx) over up to `runs` timed calls (3 .. BENCH_MAX_RUNS), fewer when
+ * the untimed first call says they would take more than target_ms in all; in the calling
+ * thread's CPU time with cpu_clock, else wall time. */
+static inline double bench_time_calls(void (*run)(const void *), const void *ctx, int runs,
+                                      double target_ms, int cpu_clock)
+{
+    double (*clock_ms)(void) = cpu_clock ? bench_thread_cpu_ms : bd_now_ms;
+    double ms[BENCH_MAX_RUNS];
+    double t0 = clock_ms();
+    run(ctx);                                           /* untimed: caches, pages, threads */
+    double first = clock_ms() - t0;
+    int n = runs;
+    if (first * runs > target_ms) n = (int)(target_ms / (first > 0 ? first : 1));
+    if (n < 3) n = 3;
+    if (n > runs) n = runs;
+    if (n > BENCH_MAX_RUNS) n = BENCH_MAX_RUNS;
+    for (int i = 0; i < n; i++) {
+        t0 = clock_ms();
+        run(ctx);
+        ms[i] = clock_ms() - t0;
+    }
+    return bench_median(ms, n);
+}
+
 #endif

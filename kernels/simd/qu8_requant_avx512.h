@@ -2,8 +2,8 @@
  * lanes with AVX-512, for the int8 kernels: the high multiply as (a * M + 2^30) >> 31 on
  * 64-bit products (the reference's nudge-and-truncate is this floor for every sign; M >= 0,
  * so its saturating case never occurs), its low 32 bits, then the rounding right shift, the
- * zero point and the clamp. requant16 rounds the shift half away from zero (convolutions),
- * requant16_up half up (the depthwise reference). */
+ * zero point and the clamp. requant16 rounds the shift half away from zero (the 1x1
+ * convolutions; the depthwise 3x3 runs on ymm, simd/qu8_requant_avx2.h). */
 #ifndef BACKDROP_SIMD_QU8_REQUANT_AVX512_H
 #define BACKDROP_SIMD_QU8_REQUANT_AVX512_H
 
@@ -53,22 +53,6 @@ static inline __m512i qu8_mbqm16(__m512i acc, const bd_qu8_requant *rq)
 static inline __m128i requant16(__m512i acc, const bd_qu8_requant *rq)
 {
     return qu8_finish16(qu8_mbqm16(acc, rq), rq);
-}
-
-/* The depthwise requantisation (shift rounded half up), clamped, as int32 lanes. */
-static inline __m512i qu8_up16(__m512i acc, const bd_qu8_requant *rq)
-{
-    const int right = rq->shift > 0 ? 0 : -rq->shift;
-    __m512i hm = qu8_high_mul16(acc, rq);
-    if (right)
-        hm = _mm512_sra_epi32(_mm512_add_epi32(hm, _mm512_set1_epi32((int32_t)(UINT32_C(1) << (right - 1)))),
-                              _mm_cvtsi32_si128(right));
-    return qu8_clamp16(hm, rq);
-}
-
-static inline __m128i requant16_up(__m512i acc, const bd_qu8_requant *rq)
-{
-    return _mm512_cvtepi32_epi8(qu8_up16(acc, rq));
 }
 
 /* ---- one rounding instead of two, where that is provably the same result ----

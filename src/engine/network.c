@@ -157,6 +157,16 @@ void bd_network_plan(const bd_model *m, int in_h, int in_w, int output_stride, b
     p->feat_h = h;
     p->feat_w = w;
     p->feat_c = c;
+    p->max_io = (size_t)p->stem_h * p->stem_w * p->stem_cout;
+    p->max_expanded = (size_t)in_h * in_w * p->cin;
+    p->max_depthwise = 0;
+    for (int i = 0; i < MNV2_BLOCKS; i++) {
+        const bd_block_plan *bp = &p->b[i];
+        if (m->blocks[i].has_expand)
+            p->max_expanded = max_sz(p->max_expanded, (size_t)bp->in_h * bp->in_w * bp->cexp);
+        p->max_depthwise = max_sz(p->max_depthwise, (size_t)bp->out_h * bp->out_w * bp->cexp);
+        p->max_io = max_sz(p->max_io, (size_t)bp->out_h * bp->out_w * bp->cout);
+    }
 }
 
 bd_network *bd_network_new(const bd_model *m, int in_h, int in_w, int output_stride,
@@ -183,15 +193,7 @@ bd_network *bd_network_new(const bd_model *m, int in_h, int in_w, int output_str
     bd_network_plan(m, in_h, in_w, output_stride, p);
 
     /* The largest buffer of each kind over the layers. */
-    size_t ping = (size_t)p->stem_h * p->stem_w * p->stem_cout;
-    size_t expanded = (size_t)in_h * in_w * p->cin, depthwise = 0;
-    for (int i = 0; i < MNV2_BLOCKS; i++) {
-        const bd_block_plan *bp = &p->b[i];
-        if (m->blocks[i].has_expand)
-            expanded = max_sz(expanded, (size_t)bp->in_h * bp->in_w * bp->cexp);
-        depthwise = max_sz(depthwise, (size_t)bp->out_h * bp->out_w * bp->cexp);
-        ping = max_sz(ping, (size_t)bp->out_h * bp->out_w * bp->cout);
-    }
+    size_t ping = p->max_io, expanded = p->max_expanded, depthwise = p->max_depthwise;
     int h = p->feat_h, w = p->feat_w, c = p->feat_c;
     expanded = max_sz(expanded, (size_t)h * w * m->aspp0.cout);
     depthwise = max_sz(depthwise, (size_t)h * w * m->concat_projection.cout);

@@ -44,6 +44,10 @@ typedef struct bd_net_plan {
     int stem_pad_top, stem_pad_left, stem_pad_bottom, stem_pad_right;
     bd_block_plan b[MNV2_BLOCKS];
     int feat_h, feat_w, feat_c;     /* backbone output = logits size */
+    /* the largest tensors of the stem and blocks, in elements, which both networks size
+     * their buffers by (each adds its head's): a block input or output (the stem's output
+     * included), an expanded tensor (the network input included), a depthwise output */
+    size_t max_io, max_expanded, max_depthwise;
 } bd_net_plan;
 
 /* Fill p for an in_h x in_w input at output stride 8 or 16 (no allocation; the model must

@@ -18,8 +18,6 @@
  *
  * Band scratch lives in the `expanded` and `depthwise` buffers (sized for the unfused
  * schedule, so much larger than T bands). */
-#include <string.h>
-
 #include "engine/band.h"
 #include "engine/network_internal.h"
 

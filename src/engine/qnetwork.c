@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/band.h"
 #include "engine/qnetwork_internal.h"
 
 
@@ -265,15 +264,7 @@ bd_qnetwork *bd_qnetwork_new(const bd_model *m, int in_h, int in_w, int output_s
     bd_net_plan *p = &n->plan;
     bd_network_plan(m, in_h, in_w, output_stride, p);
 
-    size_t ping = (size_t)p->stem_h * p->stem_w * p->stem_cout;
-    size_t expanded = (size_t)in_h * in_w * p->cin, depthwise = 0;
-    for (int i = 0; i < MNV2_BLOCKS; i++) {
-        const bd_block_plan *bp = &p->b[i];
-        if (m->blocks[i].has_expand)
-            expanded = max_sz(expanded, (size_t)bp->in_h * bp->in_w * bp->cexp);
-        depthwise = max_sz(depthwise, (size_t)bp->out_h * bp->out_w * bp->cexp);
-        ping = max_sz(ping, (size_t)bp->out_h * bp->out_w * bp->cout);
-    }
+    size_t ping = p->max_io, expanded = p->max_expanded, depthwise = p->max_depthwise;
     size_t hw = (size_t)p->feat_h * p->feat_w;
     expanded = max_sz(expanded, hw * m->aspp0.cout);
     depthwise = max_sz(depthwise, hw * (m->image_pooling.cout + m->aspp0.cout));
