@@ -219,6 +219,21 @@ int main(void)
                         }
                     }
             }
+        /* short rows whose weight offset 128 - w_zp is a signed byte (w_zp 1: 127, the
+         * largest): the AVX-512 kernel takes the row sums from its multiply-adds up to
+         * k = 32 and up to 3 blocks of 16 channels, the separate sums past either */
+        static const int kin[] = {4, 28, 32, 36}, nin[] = {8, 16, 40, 48, 64}, wzin[] = {1, 117};
+        for (int a = 0; a < 4; a++)
+            for (int b = 0; b < 5; b++)
+                for (int mode = 0; mode < 6; mode++)
+                    for (int z = 0; z < 2; z++) {
+                        pw_case c = {kin[a], nin[b], ms[next() % 6], zps[(a + b + mode) % 3],
+                                     wzin[z], mode % 3, mode >= 3};
+                        char w1[400];
+                        cases++;
+                        if (!run_pw(t, &c, w1, sizeof w1) && !bad++)
+                            snprintf(why, sizeof why, "%s", w1);
+                    }
         /* every pixel count with one shape */
         for (int i = 0; i < 6; i++) {
             pw_case c = {33, 17, ms[i], 128, 3, 0, i & 1};

@@ -7,7 +7,11 @@
  *   sum_t (x_t - in_zp)(w_t - w_zp)
  *     = sum_t x_t (w_t - 128)  +  (128 - w_zp) sum_t x_t  -  in_zp sum_t (w_t - w_zp)
  * The last term is a constant per output channel, folded into the bias when the weights are
- * packed; the middle one needs the row's byte sum, once per pixel. Everything is integer and
+ * packed; the middle one needs the row's byte sum, once per pixel. Where 128 - w_zp fits a
+ * signed byte (w_zp >= 1) and the rows are short, that sum comes from the multiply-adds
+ * themselves: one more vpdpbusd per input quad, of the same broadcast row bytes against
+ * 128 - w_zp in every byte, adds exactly (128 - w_zp) sum_t x_t to a lane; cheaper than a
+ * separate horizontal sum per row when k is small. Everything is integer and
  * exact, so the accumulators equal the reference's; the requantisation (simd/qu8_requant_avx512.h) is the same
  * fixed point as kernels_fixedpoint.h, lane by lane:
  *   srdhm(a, M) = (a * M + 2^30) >> 31 on 64-bit products (the nudge-and-truncate of the
@@ -94,9 +98,9 @@ static inline __attribute__((always_inline))
 void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tail[MR],
           const int8_t *w, size_t bstride, size_t kg, size_t kfull, const int32_t *bias,
           const int nb, int col0, int n, uint8_t *out, int rows, const bd_qu8_conv *p,
-          const qu8_rq16 *f)
+          const qu8_rq16 *f, const int inl, __m512i cvec)
 {
-    __m512i acc[MR][NBMAX], wv[NBMAX];
+    __m512i acc[MR][NBMAX], wv[NBMAX], sx[MR];
     #pragma GCC unroll 4
     for (int j = 0; j < nb; j++)
         wv[j] = _mm512_loadu_si512(bias + col0 + 16 * j);
@@ -104,7 +108,8 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
     for (int r = 0; r < MR; r++) {
         #pragma GCC unroll 4
         for (int j = 0; j < nb; j++)
-            acc[r][j] = _mm512_add_epi32(wv[j], fix[r]);
+            acc[r][j] = inl ? wv[j] : _mm512_add_epi32(wv[j], fix[r]);
+        sx[r] = _mm512_setzero_si512();
     }
     for (size_t g = 0; g < kfull; g++) {
         #pragma GCC unroll 4
@@ -118,6 +123,10 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
             #pragma GCC unroll 4
             for (int j = 0; j < nb; j++)
                 acc[r][j] = _mm512_dpbusd_epi32(acc[r][j], a, wv[j]);
+            if (inl == 1)                 /* one block: straight into its accumulator */
+                acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], a, cvec);
+            else if (inl)
+                sx[r] = _mm512_dpbusd_epi32(sx[r], a, cvec);
         }
     }
     if (kfull < kg) {
@@ -129,6 +138,18 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
             #pragma GCC unroll 4
             for (int j = 0; j < nb; j++)
                 acc[r][j] = _mm512_dpbusd_epi32(acc[r][j], tail[r], wv[j]);
+            if (inl == 1)
+                acc[r][0] = _mm512_dpbusd_epi32(acc[r][0], tail[r], cvec);
+            else if (inl)
+                sx[r] = _mm512_dpbusd_epi32(sx[r], tail[r], cvec);
+        }
+    }
+    if (inl > 1) {
+        #pragma GCC unroll 6
+        for (int r = 0; r < MR; r++) {
+            #pragma GCC unroll 4
+            for (int j = 0; j < nb; j++)
+                acc[r][j] = _mm512_add_epi32(acc[r][j], sx[r]);
         }
     }
     if (f->fast && nb >= 2 && n - col0 >= 16 * nb) {
@@ -173,6 +194,15 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
     }
 }
 
+/* Whether the row sums come from the multiply-adds (see the top): 128 - w_zp must be a
+ * signed byte, the tiles at most 3 blocks wide (the sums take a register per row), and the
+ * rows short enough that kg more vpdpbusd per row cost less than a horizontal sum (on Zen
+ * 4: up to k = 32; at 48 the separate sum is already faster). */
+static int in_loop_sum(const bd_qu8_conv *p, int k, int nb)
+{
+    return p->w_zp >= 1 && nb <= 3 && k <= 32;
+}
+
 #define MP 6           /* row pairs per tile of the narrow form */
 
 /* a in lanes 0..7, b in lanes 8..15 */
@@ -185,11 +215,13 @@ static inline __m512i two_rows(int32_t a, int32_t b)
  * rows, lanes 0..7 row r and 8..15 row r + 1 (the weights' lanes 0..7 repeated, each row's
  * input quads broadcast to its half), which halves the multiply-adds and requantisations;
  * with n = 8 the two rows' outputs are 16 adjacent bytes. */
-static void pw_narrow(const uint8_t *in, int m, int k, uint8_t *out, int n, const int32_t *b2,
-                      const int8_t *pw, size_t kg, size_t kfull, const bd_qu8_conv *p,
-                      const qu8_rq16 *f)
+static inline __attribute__((always_inline))
+void narrow(const uint8_t *in, int m, int k, uint8_t *out, int n, const int32_t *b2,
+            const int8_t *pw, size_t kg, size_t kfull, const bd_qu8_conv *p, const qu8_rq16 *f,
+            const int inl)
 {
     const int32_t wfix = 128 - p->w_zp;
+    const __m512i cvec = _mm512_set1_epi8((char)(inl ? wfix : 0));
     const int pairs = (m + 1) / 2, tiles = (pairs + MP - 1) / MP;
     const __m512i bias = _mm512_shuffle_i64x2(_mm512_loadu_si512(b2), _mm512_loadu_si512(b2), 0x44);
     #pragma omp parallel for schedule(static)
@@ -203,10 +235,9 @@ static void pw_narrow(const uint8_t *in, int m, int k, uint8_t *out, int n, cons
                 int i = 2 * (p0 + (r < np ? r : np - 1)) + h;
                 row[r][h] = in + (size_t)(i < m ? i : m - 1) * k;
             }
-            const __m512i fix = two_rows(
+            acc[r] = inl ? bias : _mm512_add_epi32(bias, two_rows(
                 (int32_t)((uint32_t)wfix * (uint32_t)row_sum(row[r][0], k)),
-                (int32_t)((uint32_t)wfix * (uint32_t)row_sum(row[r][1], k)));
-            acc[r] = _mm512_add_epi32(bias, fix);
+                (int32_t)((uint32_t)wfix * (uint32_t)row_sum(row[r][1], k))));
         }
         for (size_t g = 0; g < kg; g++) {
             const __m512i w1 = _mm512_loadu_si512(pw + g * 64), wv = _mm512_shuffle_i64x2(w1, w1, 0x44);
@@ -220,7 +251,10 @@ static void pw_narrow(const uint8_t *in, int m, int k, uint8_t *out, int n, cons
                     q0 = quad(row[r][0], g, k);
                     q1 = quad(row[r][1], g, k);
                 }
-                acc[r] = _mm512_dpbusd_epi32(acc[r], two_rows(q0, q1), wv);
+                const __m512i a = two_rows(q0, q1);
+                acc[r] = _mm512_dpbusd_epi32(acc[r], a, wv);
+                if (inl)
+                    acc[r] = _mm512_dpbusd_epi32(acc[r], a, cvec);
             }
         }
         #pragma GCC unroll 6
@@ -242,39 +276,71 @@ static void pw_narrow(const uint8_t *in, int m, int k, uint8_t *out, int n, cons
     }
 }
 
+static void pw_narrow(const uint8_t *in, int m, int k, uint8_t *out, int n, const int32_t *b2,
+                      const int8_t *pw, size_t kg, size_t kfull, const bd_qu8_conv *p,
+                      const qu8_rq16 *f)
+{
+    if (in_loop_sum(p, k, 1))
+        narrow(in, m, k, out, n, b2, pw, kg, kfull, p, f, 1);
+    else
+        narrow(in, m, k, out, n, b2, pw, kg, kfull, p, f, 0);
+}
+
+/* The tiles of rows [i0, i0 + MR): all blocks of 16 channels (inl: the row sums from the
+ * multiply-adds, a constant once inlined, so each form is its own loop). */
+static inline __attribute__((always_inline))
+void tile_rows(const uint8_t *in, int m, int k, uint8_t *out, int n, const int32_t *b2,
+               const int8_t *pw, size_t kg, size_t kfull, size_t nb, size_t bstride, int i0,
+               const bd_qu8_conv *p, const qu8_rq16 *f, const int inl, const __m512i cvec)
+{
+    const int32_t wfix = 128 - p->w_zp;
+    const int rows = m - i0 < MR ? m - i0 : MR;
+    const uint8_t *row[MR];
+    __m512i fix[MR], tail[MR];
+    for (int r = 0; r < MR; r++) {
+        row[r] = in + (size_t)(i0 + (r < rows ? r : rows - 1)) * k;
+        fix[r] = inl ? _mm512_setzero_si512()
+                     : _mm512_set1_epi32((int32_t)((uint32_t)wfix * (uint32_t)row_sum(row[r], k)));
+        tail[r] = kfull < kg ? _mm512_set1_epi32(quad(row[r], kfull, k))   /* k % 4 */
+                             : _mm512_setzero_si512();
+    }
+    uint8_t *o = out + (size_t)i0 * n;
+    size_t b = 0;
+#define TILE(nbc, inlc) tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, nbc, 16 * (int)b, \
+                             n, o, rows, p, f, inlc, cvec)
+    if (!inl)                          /* (in_loop_sum is never true with 4 blocks) */
+        for (; b + 4 <= nb; b += 4)
+            TILE(4, 0);
+    switch (nb - b) {
+    case 3: TILE(3, inl ? 2 : 0); break;
+    case 2: TILE(2, inl ? 2 : 0); break;
+    case 1: TILE(1, inl ? 1 : 0); break;
+    default: break;
+    }
+#undef TILE
+}
+
 void bd_qu8_pwconv_packed_avx512(const uint8_t *in, int m, int k, uint8_t *out, int n,
                                  const void *packed, const bd_qu8_conv *p)
 {
     const int32_t *b2 = packed;
     const int8_t *pw = (const int8_t *)packed + blocks(n) * 16 * sizeof(int32_t);
     const size_t kg = groups(k), kfull = (size_t)k / 4, nb = blocks(n), bstride = kg * 64;
-    const int32_t wfix = 128 - p->w_zp;
     const int tiles = (m + MR - 1) / MR;
     const qu8_rq16 f = qu8_rq16_setup(&p->rq, 0);
     if (n <= 8) {
         pw_narrow(in, m, k, out, n, b2, pw, kg, kfull, p, &f);
         return;
     }
-    #pragma omp parallel for schedule(static)
-    for (int ti = 0; ti < tiles; ti++) {
-        const int i0 = ti * MR, rows = m - i0 < MR ? m - i0 : MR;
-        const uint8_t *row[MR];
-        __m512i fix[MR], tail[MR];
-        for (int r = 0; r < MR; r++) {
-            row[r] = in + (size_t)(i0 + (r < rows ? r : rows - 1)) * k;
-            fix[r] = _mm512_set1_epi32((int32_t)((uint32_t)wfix * (uint32_t)row_sum(row[r], k)));
-            tail[r] = kfull < kg ? _mm512_set1_epi32(quad(row[r], kfull, k))   /* k % 4 */
-                                 : _mm512_setzero_si512();
-        }
-        uint8_t *o = out + (size_t)i0 * n;
-        size_t b = 0;
-        for (; b + 4 <= nb; b += 4)
-            tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 4, 16 * (int)b, n, o, rows, p, &f);
-        switch (nb - b) {
-        case 3: tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 3, 16 * (int)b, n, o, rows, p, &f); break;
-        case 2: tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 2, 16 * (int)b, n, o, rows, p, &f); break;
-        case 1: tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, 1, 16 * (int)b, n, o, rows, p, &f); break;
-        default: break;
-        }
+    if (in_loop_sum(p, k, (int)nb)) {
+        const __m512i cvec = _mm512_set1_epi8((char)(128 - p->w_zp));
+        #pragma omp parallel for schedule(static)
+        for (int ti = 0; ti < tiles; ti++)
+            tile_rows(in, m, k, out, n, b2, pw, kg, kfull, nb, bstride, ti * MR, p, &f, 1, cvec);
+    } else {
+        #pragma omp parallel for schedule(static)
+        for (int ti = 0; ti < tiles; ti++)
+            tile_rows(in, m, k, out, n, b2, pw, kg, kfull, nb, bstride, ti * MR, p, &f, 0,
+                      _mm512_setzero_si512());
     }
 }
