@@ -112,6 +112,22 @@ static void pack_block32(const uint8_t *weight, const int32_t *bias, int c, int 
     lay_out((const int16_t (*)[32])wt, bs, 4, map32, b->bias, b->w);
 }
 
+/* With 16 channels and stride 1 two neighbouring pixels are 32 adjacent bytes at every tap:
+ * a 32-channel block whose channels 16..31 are 0..15 again runs them as one (pairs). */
+static void pack_block32_pair(const uint8_t *weight, const int32_t *bias, const bd_qu8_conv *p,
+                              dw_block32 *b)
+{
+    int16_t wt[10][32];
+    int32_t bs[32];
+    fold_block(weight, bias, 16, 0, 16, p, wt, bs);
+    for (int j = 0; j < 16; j++) {
+        for (int t = 0; t < 10; t++)
+            wt[t][16 + j] = wt[t][j];
+        bs[16 + j] = bs[j];
+    }
+    lay_out((const int16_t (*)[32])wt, bs, 4, map32, b->bias, b->w);
+}
+
 /* 16 channels of one output pixel from its 9 tap rows (at channel c0 of each). */
 static inline __m128i pixel16(const uint8_t *const tap[9], size_t c0, const dw_block *b,
                               const qu8_rq8 *f, const bd_qu8_requant *rq)
@@ -273,7 +289,8 @@ void QU8_DW_NAME(const uint8_t *in, int h, int w, int c, uint8_t *out, int oh,
     /* a whole input row of in_zp bytes: the rows above and below the image, and the taps
      * left and right of it */
     const size_t zlen = (size_t)w * c > (size_t)nb * 16 ? (size_t)w * c : (size_t)nb * 16;
-    const int nb32 = c / 32;
+    const int pairs = c == 16 && stride == 1;     /* two pixels per 32-channel block */
+    const int nb32 = pairs ? 1 : c / 32;
     dw_block *blk = NULL;
     dw_block32 *blk32 = NULL;
     uint8_t *zrow = malloc(zlen);
@@ -288,8 +305,11 @@ void QU8_DW_NAME(const uint8_t *in, int h, int w, int c, uint8_t *out, int oh,
     memset(zrow, (int)p->in_zp, zlen);
     for (int b = 0; b < nb; b++)
         pack_block(weight, bias, c, 16 * b, p, &blk[b]);
-    for (int b = 0; b < nb32; b++)
-        pack_block32(weight, bias, c, 32 * b, p, &blk32[b]);
+    if (pairs)
+        pack_block32_pair(weight, bias, p, blk32);
+    else
+        for (int b = 0; b < nb32; b++)
+            pack_block32(weight, bias, c, 32 * b, p, &blk32[b]);
     const qu8_rq8 f = qu8_rq8_setup(&p->rq, 1);
     const int mode = f.fast | f.clamp << 1;
     /* interior pixels: the window x0 .. x0 + 2 d inside the image */
@@ -329,6 +349,16 @@ void QU8_DW_NAME(const uint8_t *in, int h, int w, int c, uint8_t *out, int oh,
             const size_t x0 = (size_t)(stride * ox_lo - pad_left) * c;
             const int cnt = ox_hi - ox_lo;
             uint8_t *o0 = orow + (size_t)ox_lo * c;
+            if (pairs) {                 /* pixel pairs, then the odd one out */
+                run32_mode(mode, src[0] + x0, src[1] + x0, src[2] + x0, dc, 2 * step, cnt / 2,
+                           blk32, &f, &p->rq, o0, 32);
+                if (cnt & 1) {
+                    const size_t xl = x0 + (size_t)(cnt - 1) * step;
+                    run16_mode(mode, 0, src[0] + xl, src[1] + xl, src[2] + xl, dc, step, 1, blk,
+                               &f, &p->rq, o0 + (size_t)(cnt - 1) * 16, 16);
+                }
+                continue;
+            }
             for (int b = 0; b < nb32; b++) {
                 const size_t cb = x0 + 32 * (size_t)b;
                 run32_mode(mode, src[0] + cb, src[1] + cb, src[2] + cb, dc, step, cnt, &blk32[b],
