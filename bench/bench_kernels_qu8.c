@@ -12,7 +12,7 @@
  * network's own plan (bd_network_plan), checked first against the depthwise tensors
  * bd_qnetwork_run() reports. A 1x1 layer runs as bd_qnetwork_run() runs it: on weights
  * packed once for the table (pwconv_packed) when the table packs that shape, else the plain
- * pwconv. The stem is timed twice when the table packs its 27 x cout weights: the direct
+ * pwconv; a depthwise likewise (dwconv3x3_packed where the table has it). The stem is timed twice when the table packs its 27 x cout weights: the direct
  * conv3x3s2 kernel, and the matrix product qnetwork.c runs instead on its im2col rows
  * (the gather itself is not in that row). concat_projection runs over the aspp0 half of
  * its input, as qnetwork.c runs it (the image-pooling half folded into its bias). The
@@ -206,8 +206,12 @@ static void call(const bd_qu8_kernels *k, const qshape *s, const bufs *b)
                      L->bias, s->pad_top, s->pad_left, &L->conv);
         break;
     case Q_DWCONV3X3:
-        k->dwconv3x3(b->in, s->h, s->w, s->cin, b->out, s->oh, s->ow, s->weight, L->bias,
-                     s->stride, s->dilation, s->pad_top, s->pad_left, &L->conv);
+        if (b->packed)
+            k->dwconv3x3_packed(b->in, s->h, s->w, s->cin, b->out, s->oh, s->ow, b->packed,
+                                s->stride, s->dilation, s->pad_top, s->pad_left, &L->conv);
+        else
+            k->dwconv3x3(b->in, s->h, s->w, s->cin, b->out, s->oh, s->ow, s->weight, L->bias,
+                         s->stride, s->dilation, s->pad_top, s->pad_left, &L->conv);
         break;
     case Q_STEM_GEMM:
     case Q_PWCONV:
@@ -306,6 +310,14 @@ static int table_packs_stem(const bd_qu8_kernels *k, const bd_net_plan *p)
 static int pack(const bd_qu8_kernels *k, const qshape *s, void **packed)
 {
     *packed = NULL;
+    if (s->kind == Q_DWCONV3X3 && k->dw_packed_size) {
+        if (posix_memalign(packed, 64, (k->dw_packed_size(s->cin) + 63) / 64 * 64)) {
+            *packed = NULL;
+            return -1;
+        }
+        k->dw_pack(s->weight, s->L->bias, s->cin, &s->L->conv, *packed);
+        return 1;
+    }
     if ((s->kind != Q_PWCONV && s->kind != Q_STEM_GEMM) || !k->pw_packed_size) return 0;
     size_t sz = k->pw_packed_size(s->cin, s->cout);
     if (!sz) return 0;

@@ -103,6 +103,17 @@ typedef void (*bd_qu8_pw_pack_fn)(const uint8_t *w, const int32_t *bias, int k, 
 typedef void (*bd_qu8_pwconv_packed_fn)(const uint8_t *in, int m, int k, uint8_t *out, int n,
                                         const void *packed, const bd_qu8_conv *p);
 
+/* A depthwise 3x3 on weights packed once for an ISA: dw_packed_size(c) bytes (64-byte
+ * aligned), filled by dw_pack from the plain weights and bias, which must outlive the packed
+ * copy; dwconv3x3_packed computes exactly what dwconv3x3 computes. */
+typedef size_t (*bd_qu8_dw_packed_size_fn)(int c);
+typedef void (*bd_qu8_dw_pack_fn)(const uint8_t *weight, const int32_t *bias, int c,
+                                  const bd_qu8_conv *p, void *dst);
+typedef void (*bd_qu8_dwconv3x3_packed_fn)(const uint8_t *in, int h, int w, int c,
+                                           uint8_t *out, int oh, int ow, const void *packed,
+                                           int stride, int dilation, int pad_top,
+                                           int pad_left, const bd_qu8_conv *p);
+
 typedef struct bd_qu8_kernels {
     const char *isa;                     /* "scalar", "avx2", "avx512vnni", "neon", "neondot" */
     bd_qu8_conv3x3s2_fn conv3x3s2;
@@ -114,6 +125,9 @@ typedef struct bd_qu8_kernels {
     bd_qu8_pw_packed_size_fn pw_packed_size;   /* NULL: no packed 1x1 convolution */
     bd_qu8_pw_pack_fn pw_pack;
     bd_qu8_pwconv_packed_fn pwconv_packed;
+    bd_qu8_dw_packed_size_fn dw_packed_size;   /* NULL: no packed depthwise */
+    bd_qu8_dw_pack_fn dw_pack;
+    bd_qu8_dwconv3x3_packed_fn dwconv3x3_packed;
     /* the input QUANTIZE (bd_qu8_quantize_f32's bytes); NULL: that reference */
     void (*quantize_f32)(const float *x, size_t n, float scale, int32_t zp, uint8_t *q);
 } bd_qu8_kernels;

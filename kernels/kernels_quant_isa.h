@@ -19,11 +19,23 @@
                                 int stride, int dilation, int pad_top, int pad_left,        \
                                 const bd_qu8_conv *p);
 
+/* the depthwise on weights packed once (bd_qu8_kernels.dw_pack) */
+#define BD_DECLARE_QU8_DW_PACKED(sfx)                                                       \
+    size_t bd_qu8_dw_packed_size_##sfx(int c);                                              \
+    void bd_qu8_dw_pack_##sfx(const uint8_t *weight, const int32_t *bias, int c,             \
+                              const bd_qu8_conv *p, void *dst);                             \
+    void bd_qu8_dwconv3x3_packed_##sfx(const uint8_t *in, int h, int w, int c, uint8_t *out, \
+                                       int oh, int ow, const void *packed, int stride,      \
+                                       int dilation, int pad_top, int pad_left,             \
+                                       const bd_qu8_conv *p);
+
 #if defined(__x86_64__) || defined(__i386__)
 BD_DECLARE_QU8_PW(avx2)
 BD_DECLARE_QU8_PW(avx512)
 BD_DECLARE_QU8_DW(avx2)
 BD_DECLARE_QU8_DW(avx512)
+BD_DECLARE_QU8_DW_PACKED(avx2)
+BD_DECLARE_QU8_DW_PACKED(avx512)
 void bd_qu8_avgpool_avx2(const uint8_t *in, int hw, int c, uint8_t *out);
 void bd_qu8_quantize_f32_avx2(const float *x, size_t n, float scale, int32_t zp, uint8_t *q);
 void bd_qu8_quantize_f32_avx512(const float *x, size_t n, float scale, int32_t zp, uint8_t *q);

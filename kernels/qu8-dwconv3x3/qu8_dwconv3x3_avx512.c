@@ -8,4 +8,7 @@
 
 #define QU8_DW_MADD(acc, a, b) _mm256_dpwssd_epi32((acc), (a), (b))
 #define QU8_DW_NAME bd_qu8_dwconv3x3_avx512
+#define QU8_DW_PACKED_NAME bd_qu8_dwconv3x3_packed_avx512
+#define QU8_DW_PACKED_SIZE bd_qu8_dw_packed_size_avx512
+#define QU8_DW_PACK bd_qu8_dw_pack_avx512
 #include "qu8_dwconv3x3_body.h"

@@ -15,7 +15,7 @@
  * (x_t in 0..255 and w_t - w_zp in -255..255 are int16, each pair sum fits int32). A tap
  * outside the image reads a row of in_zp bytes instead: x_t = in_zp adds exactly the term
  * the folded bias took off, i.e. the tap contributes 0, as the reference's skipped tap.
- * The weights are repacked once per call (interleaved pairs). Interior pixels run along
+ * The weights are packed once (QU8_DW_PACK: interleaved pairs). Interior pixels run along
  * the row one channel block at a time: blocks of 32 channels (two taps' 32 bytes unpacked
  * in-lane with each other and then with zero, which the final packs put back in order),
  * then one of 16 and one of 8 (vpunpck + vpmovzxbw, channel order). Border pixels take
@@ -281,35 +281,68 @@ static void run16_mode(int mode, int eight, DW_ARGS, const dw_block *b, const qu
     }
 }
 
-void QU8_DW_NAME(const uint8_t *in, int h, int w, int c, uint8_t *out, int oh,
-                           int ow, const uint8_t *weight, const int32_t *bias, int stride,
-                           int dilation, int pad_top, int pad_left, const bd_qu8_conv *p)
+/* The packed weights (QU8_DW_PACK: once per layer at network set-up, or per call by the
+ * plain entry point QU8_DW_NAME): a header, the 16-channel blocks, then the 32-channel
+ * blocks (with 16 channels: the one pair block), each 32-byte aligned. The header keeps
+ * the plain weights and bias, which must outlive the packed copy, for the reference to run
+ * on if the call is out of memory. */
+typedef struct {
+    const uint8_t *weight;
+    const int32_t *bias;
+    int c, nb, nb32, pairs;
+} dw_header;
+#define DW_HEADER_BYTES 64
+
+static int dw_nb32(int c) { return c == 16 ? 1 : c / 32; }
+
+size_t QU8_DW_PACKED_SIZE(int c)
 {
-    const int nb = (c + 15) / 16, c8 = c / 8 * 8;
+    return DW_HEADER_BYTES + (size_t)((c + 15) / 16) * sizeof(dw_block) +
+           (size_t)dw_nb32(c) * sizeof(dw_block32);
+}
+
+void QU8_DW_PACK(const uint8_t *weight, const int32_t *bias, int c, const bd_qu8_conv *p,
+                 void *dst)
+{
+    dw_header *hd = dst;
+    memset(dst, 0, DW_HEADER_BYTES);
+    hd->weight = weight;
+    hd->bias = bias;
+    hd->c = c;
+    hd->nb = (c + 15) / 16;
+    hd->nb32 = dw_nb32(c);
+    hd->pairs = c == 16;
+    dw_block *blk = (dw_block *)(void *)((char *)dst + DW_HEADER_BYTES);
+    dw_block32 *blk32 = (dw_block32 *)(void *)(blk + hd->nb);
+    for (int b = 0; b < hd->nb; b++)
+        pack_block(weight, bias, c, 16 * b, p, &blk[b]);
+    if (hd->pairs)
+        pack_block32_pair(weight, bias, p, blk32);
+    else
+        for (int b = 0; b < hd->nb32; b++)
+            pack_block32(weight, bias, c, 32 * b, p, &blk32[b]);
+}
+
+void QU8_DW_PACKED_NAME(const uint8_t *in, int h, int w, int c, uint8_t *out, int oh, int ow,
+                        const void *packed, int stride, int dilation, int pad_top,
+                        int pad_left, const bd_qu8_conv *p)
+{
+    const dw_header *hd = packed;
+    const dw_block *blk = (const dw_block *)(const void *)((const char *)packed + DW_HEADER_BYTES);
+    const dw_block32 *blk32 = (const dw_block32 *)(const void *)(blk + hd->nb);
+    const int nb = hd->nb, c8 = c / 8 * 8;
+    const int pairs = hd->pairs && stride == 1;   /* two pixels per 32-channel block */
+    const int nb32 = hd->pairs ? 0 : hd->nb32;
     /* a whole input row of in_zp bytes: the rows above and below the image, and the taps
      * left and right of it */
     const size_t zlen = (size_t)w * c > (size_t)nb * 16 ? (size_t)w * c : (size_t)nb * 16;
-    const int pairs = c == 16 && stride == 1;     /* two pixels per 32-channel block */
-    const int nb32 = pairs ? 1 : c / 32;
-    dw_block *blk = NULL;
-    dw_block32 *blk32 = NULL;
     uint8_t *zrow = malloc(zlen);
-    if (!zrow || posix_memalign((void **)&blk, 32, (size_t)nb * sizeof *blk) ||
-        posix_memalign((void **)&blk32, 32, (size_t)(nb32 ? nb32 : 1) * sizeof *blk32)) {
-        free(zrow);                       /* out of memory: the reference needs none */
-        free(blk);
-        bd_qu8_dwconv3x3_ref(in, h, w, c, out, oh, ow, weight, bias, stride, dilation,
+    if (!zrow) {                          /* out of memory: the reference needs none */
+        bd_qu8_dwconv3x3_ref(in, h, w, c, out, oh, ow, hd->weight, hd->bias, stride, dilation,
                              pad_top, pad_left, p);
         return;
     }
     memset(zrow, (int)p->in_zp, zlen);
-    for (int b = 0; b < nb; b++)
-        pack_block(weight, bias, c, 16 * b, p, &blk[b]);
-    if (pairs)
-        pack_block32_pair(weight, bias, p, blk32);
-    else
-        for (int b = 0; b < nb32; b++)
-            pack_block32(weight, bias, c, 32 * b, p, &blk32[b]);
     const qu8_rq8 f = qu8_rq8_setup(&p->rq, 1);
     const int mode = f.fast | f.clamp << 1;
     /* interior pixels: the window x0 .. x0 + 2 d inside the image */
@@ -372,8 +405,21 @@ void QU8_DW_NAME(const uint8_t *in, int h, int w, int c, uint8_t *out, int oh,
         }
     }
     free(zrow);
-    free(blk);
-    free(blk32);
+}
+
+void QU8_DW_NAME(const uint8_t *in, int h, int w, int c, uint8_t *out, int oh, int ow,
+                 const uint8_t *weight, const int32_t *bias, int stride, int dilation,
+                 int pad_top, int pad_left, const bd_qu8_conv *p)
+{
+    void *packed = NULL;
+    if (posix_memalign(&packed, 32, QU8_DW_PACKED_SIZE(c))) {
+        bd_qu8_dwconv3x3_ref(in, h, w, c, out, oh, ow, weight, bias, stride, dilation,
+                             pad_top, pad_left, p);   /* out of memory: the reference needs none */
+        return;
+    }
+    QU8_DW_PACK(weight, bias, c, p, packed);
+    QU8_DW_PACKED_NAME(in, h, w, c, out, oh, ow, packed, stride, dilation, pad_top, pad_left, p);
+    free(packed);
 }
 
 #endif

@@ -17,6 +17,9 @@ const bd_qu8_kernels bd_qu8_kernels_avx2 = {
     .pw_packed_size = bd_qu8_pw_packed_size_avx2,
     .pw_pack = bd_qu8_pw_pack_avx2,
     .pwconv_packed = bd_qu8_pwconv_packed_avx2,
+    .dw_packed_size = bd_qu8_dw_packed_size_avx2,
+    .dw_pack = bd_qu8_dw_pack_avx2,
+    .dwconv3x3_packed = bd_qu8_dwconv3x3_packed_avx2,
     .quantize_f32 = bd_qu8_quantize_f32_avx2,
 };
 #endif

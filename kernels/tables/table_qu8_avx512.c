@@ -18,6 +18,9 @@ const bd_qu8_kernels bd_qu8_kernels_avx512vnni = {
     .pw_packed_size = bd_qu8_pw_packed_size_avx512,
     .pw_pack = bd_qu8_pw_pack_avx512,
     .pwconv_packed = bd_qu8_pwconv_packed_avx512,
+    .dw_packed_size = bd_qu8_dw_packed_size_avx512,
+    .dw_pack = bd_qu8_dw_pack_avx512,
+    .dwconv3x3_packed = bd_qu8_dwconv3x3_packed_avx512,
     .quantize_f32 = bd_qu8_quantize_f32_avx512,
 };
 #endif

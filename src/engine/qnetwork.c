@@ -78,10 +78,11 @@ static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
     free(n->packed);
     n->packed = NULL;
     memset(n->pw, 0, sizeof n->pw);
+    memset(n->dw, 0, sizeof n->dw);
     n->packed_for = k;
     if (!k->pw_packed_size)
         return 0;
-    size_t off[MAX_PW], total = 0;
+    size_t off[MAX_PW], dw_off[MNV2_BLOCKS], total = 0;
     for (int i = 0; i < MAX_PW; i++) {
         int kk, nn;
         off[i] = (size_t)-1;
@@ -91,6 +92,11 @@ static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
             off[i] = total;
             total += (sz + 63) / 64 * 64;
         }
+    }
+    for (int i = 0; i < MNV2_BLOCKS; i++) {     /* the depthwise weights, where it packs */
+        dw_off[i] = total;
+        if (k->dw_packed_size)
+            total += (k->dw_packed_size(n->m->blocks[i].depthwise.cout) + 63) / 64 * 64;
     }
     if (total && posix_memalign((void **)&n->packed, 64, total)) {
         n->packed = NULL;
@@ -126,7 +132,26 @@ static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
          * again from the file if another table packs them) */
         bd_weights_release_bytes(n->m->file, w, rows_w * (size_t)nn);
     }
+    for (int i = 0; k->dw_pack && i < MNV2_BLOCKS; i++) {
+        const bd_qlayer *L = &n->q->blocks[i].depthwise;
+        n->dw[i] = n->packed + dw_off[i];
+        k->dw_pack(L->weight, L->bias, n->m->blocks[i].depthwise.cout, &L->conv, n->dw[i]);
+    }
     return 0;
+}
+
+/* Block i's depthwise on rows of its input: on the packed weights where the table has them. */
+void bd_qnetwork_dw_run(const bd_qnetwork *n, const bd_qu8_kernels *k, int i, const uint8_t *in,
+                        int rows, uint8_t *out, int out_rows, int pad_top)
+{
+    const bd_block_plan *p = &n->plan.b[i];
+    const bd_qlayer *L = &n->q->blocks[i].depthwise;
+    if (n->packed_for == k && n->dw[i])
+        k->dwconv3x3_packed(in, rows, p->in_w, p->cexp, out, out_rows, p->out_w, n->dw[i],
+                            p->stride, p->dilation, pad_top, p->pad_left, &L->conv);
+    else
+        k->dwconv3x3(in, rows, p->in_w, p->cexp, out, out_rows, p->out_w, L->weight, L->bias,
+                     p->stride, p->dilation, pad_top, p->pad_left, &L->conv);
 }
 
 /* One output row oy of the stem's im2col: per output pixel the 3 x 3 x cin input bytes in
@@ -426,9 +451,7 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
             observe(obs, ctx, scope, "expand/Relu6", expanded, p->in_h, p->in_w, cexp);
             dw_in = expanded;
         }
-        k->dwconv3x3(dw_in, p->in_h, p->in_w, cexp, depthwise, p->out_h, p->out_w,
-                     b->depthwise.weight, b->depthwise.bias, p->stride, p->dilation,
-                     p->pad_top, p->pad_left, &b->depthwise.conv);
+        bd_qnetwork_dw_run(n, k, i, dw_in, p->in_h, depthwise, p->out_h, p->pad_top);
         observe(obs, ctx, scope, "depthwise/Relu6", depthwise, p->out_h, p->out_w, cexp);
         const size_t hw = (size_t)p->out_h * p->out_w;
         bd_qnetwork_pw_run(n, k, 2 * i + 1, depthwise, (int)hw, cexp, y, cout);

@@ -37,9 +37,7 @@ static void qband_layers(void *ctx, const unsigned char *dw_in, int rows, int pa
     const bd_block_plan *p = &c->n->plan.b[c->i];
     const size_t px = (size_t)(oy1 - oy) * p->out_w;
     uint8_t *y = c->y + (size_t)oy * p->out_w * p->cout;
-    c->k->dwconv3x3(dw_in, rows, p->in_w, p->cexp, D, oy1 - oy, p->out_w, b->depthwise.weight,
-                    b->depthwise.bias, p->stride, p->dilation, pad_top, p->pad_left,
-                    &b->depthwise.conv);
+    bd_qnetwork_dw_run(c->n, c->k, c->i, dw_in, rows, D, oy1 - oy, pad_top);
     bd_qnetwork_pw_run(c->n, c->k, 2 * c->i + 1, D, (int)px, p->cexp, y, p->cout);
     if (b->has_add && p->residual)
         c->k->add(c->x + (size_t)oy * p->in_w * p->cin, y, px * p->cout, y, &b->add);
