@@ -1,6 +1,7 @@
 /* qu8_dispatch.c — the int8 kernel tables in this binary, whether this CPU runs each, and
  * the one-time choice (the best supported, or $BACKDROP_ISA_INT8). The AVX-512 table uses
- * vpdpbusd, so it needs AVX512_VNNI besides AVX-512 F/BW/VL; gcc's __builtin_cpu_supports
+ * vpdpbusd, so it needs AVX512_VNNI besides AVX-512 F/BW/VL; both x86 tables need FMA (the
+ * float form of the requantisation, kernels/qu8-requantize/qu8_requant_float.c); gcc's __builtin_cpu_supports
  * includes the OS saving the zmm state. On aarch64 NEON is always there; the dot-product
  * table needs ASIMDDP in the kernel's hwcaps (getauxval). */
 #include <stdio.h>
@@ -42,10 +43,11 @@ int bd_qu8_kernels_supported(const bd_qu8_kernels *k)
         return 1;
 #ifdef BD_QU8_X86
     __builtin_cpu_init();
-    if (!strcmp(k->isa, "avx2"))
-        return __builtin_cpu_supports("avx2");
+    if (!strcmp(k->isa, "avx2"))           /* (FMA: the float-form requantisation) */
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     if (!strcmp(k->isa, "avx512vnni"))
-        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        return __builtin_cpu_supports("fma") &&
+               __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vnni");
 #endif
 #if defined(__aarch64__)

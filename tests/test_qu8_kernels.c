@@ -78,6 +78,8 @@ static int packed_bias_is_affine(const bd_qu8_kernels *t, const uint8_t *w, cons
     return ok;
 }
 
+static int float_cases;                  /* cases whose requantisation had the float form */
+
 static int run_pw(const bd_qu8_kernels *t, const pw_case *c, char *why, size_t whylen)
 {
     const int k = c->k, n = c->n, m = c->m;
@@ -113,6 +115,9 @@ static int run_pw(const bd_qu8_kernels *t, const pw_case *c, char *why, size_t w
     p.rq.hi = (int32_t)(next() % 3 == 0 ? 155 + next() % 100 : 255);
     if (c->relu)
         p.rq.out_zp = p.rq.lo;
+    if (next() % 3)                       /* the float form, where it can be proven */
+        bd_qu8_requant_float(&p.rq, 0);
+    float_cases += p.rq.flt;
     bd_qu8_pwconv_ref(in, m, k, want, n, w, bias, &p);
     int ok = 1;
     size_t sz = t->pw_packed_size(k, n);
@@ -166,6 +171,9 @@ static int run_dw(const bd_qu8_kernels *t, int c, int w, int h, int s, int d, in
     p.rq.out_zp = (int32_t)(next() % 256);
     p.rq.lo = (int32_t)(next() % 3 == 0 ? next() % 100 : 0);
     p.rq.hi = (int32_t)(next() % 3 == 0 ? 155 + next() % 100 : 255);
+    if (next() % 3)
+        bd_qu8_requant_float(&p.rq, 1);
+    float_cases += p.rq.flt;
     bd_qu8_dwconv3x3_ref(in, h, w, c, want, oh, ow, wt, bias, s, d, pt, pl, &p);
     memset(got, 0xA5, (size_t)oh * ow * c);
     t->dwconv3x3(in, h, w, c, got, oh, ow, wt, bias, s, d, pt, pl, &p);
@@ -278,7 +286,7 @@ int main(void)
              * -17, ties for every odd b, half of them negative */
             for (int q = 0; q < 3; q++) {
                 const bd_qu8_add_params ap = {zps[q], zps[(q + 1) % 3], (1 << 30) + (1 << 10), -1,
-                                              1 << 30, -2, {1 << 30, -17, 128, 0, 255}};
+                                              1 << 30, -2, {1 << 30, -17, 128, 0, 255, 0, 0, 0, 0.0f, 0.0f}};
                 for (size_t i = 0; i < 65536; i++) {
                     a[i] = (uint8_t)(i & 255);
                     bb[i] = (uint8_t)(i >> 8);
@@ -411,5 +419,9 @@ int main(void)
     }
     if (!tables && !(only && *only))
         printf("  no int8 SIMD table runs here: only the reference\n");
+    if (tables) {                         /* both requantisation forms were compared */
+        CHECK(float_cases > 100, "only %d cases had the float requantisation", float_cases);
+        printf("  float-form requantisation in %d cases\n", float_cases);
+    }
     return check_done("test_qu8_kernels");
 }

@@ -410,9 +410,65 @@ static void test_small_ops(void)
           "class: %d %d %d", lab[0], lab[1], lab[2]);
 }
 
+/* bd_qu8_requant_float's claim, checked apart from its own proof (which only walks the
+ * window): the float form, evaluated as the SIMD kernels do (clamp the accumulator into the
+ * window, convert, fmaf, round to nearest even), against requant_oracle on every accumulator
+ * of the window and 2000 past each end, on random ones and on the int32 extremes; for random
+ * convolutions (bd_qu8_conv_setup) and for ties (M = 2^30). */
+static void test_float_requant(void)
+{
+    int proven = 0, tried = 0, bad = 0;
+    for (int it = 0; it < 400; it++) {
+        bd_qu8_conv p;
+        random_conv(&p, 0, 0, 1 + (int)(next() % 64));
+        if (it % 4 == 3) {
+            p.rq.multiplier = 1 << 30;
+            p.rq.shift = -(int)(next() % 12);
+        }
+        const int upward = it & 1;
+        bd_qu8_requant_float(&p.rq, upward);
+        tried++;
+        if (!p.rq.flt)
+            continue;
+        proven++;
+        const bd_qu8_requant *rq = &p.rq;
+        for (int64_t a = (int64_t)rq->acc_lo - 2000; a <= (int64_t)rq->acc_hi + 2000 + 3000; a++) {
+            const int32_t acc = a <= (int64_t)rq->acc_hi + 2000 ? (int32_t)a
+                              : a == (int64_t)rq->acc_hi + 2001 ? INT32_MIN
+                              : a == (int64_t)rq->acc_hi + 2002 ? INT32_MAX : rnd32();
+            const int32_t c = acc < rq->acc_lo ? rq->acc_lo : acc > rq->acc_hi ? rq->acc_hi : acc;
+            const float y = nearbyintf(fmaf((float)c, rq->fm, rq->fc));
+            int32_t v = upward ? bd_qu8_mbqm_upward(acc, rq->multiplier, rq->shift)
+                               : bd_qu8_mbqm(acc, rq->multiplier, rq->shift);
+            v = v > 255 - rq->out_zp ? 255 : v + rq->out_zp;      /* (no int32 overflow) */
+            const int32_t want = v < rq->lo ? rq->lo : v > rq->hi ? rq->hi : v;
+            if (y != (float)want && !bad++)
+                CHECK(0, "float requantisation: acc %d gives %g, the fixed point %d (M %d shift "
+                      "%d zp %d range %d..%d)", acc, (double)y, want, rq->multiplier, rq->shift,
+                      rq->out_zp, rq->lo, rq->hi);
+        }
+    }
+    CHECK(bad == 0, "float requantisation: %d accumulators differ", bad);
+    CHECK(proven > 40, "float requantisation proven for only %d of %d set-ups", proven, tried);
+    printf("  float requantisation: proven for %d of %d set-ups, checked outside the window\n",
+           proven, tried);
+    /* where no line can be exact it must say so: rounding half away from zero on both sides
+     * of the zero point, a multiplier above one, a window wider than 2^17 */
+    bd_qu8_requant r = {.multiplier = 1 << 30, .shift = -3, .out_zp = 128, .lo = 0, .hi = 255};
+    bd_qu8_requant_float(&r, 0);
+    CHECK(!r.flt, "float form claimed for round-half-away around the zero point");
+    r = (bd_qu8_requant){.multiplier = 1 << 30, .shift = 2, .out_zp = 0, .lo = 0, .hi = 255};
+    bd_qu8_requant_float(&r, 1);
+    CHECK(!r.flt, "float form claimed for a multiplier above one");
+    r = (bd_qu8_requant){.multiplier = 1 << 30, .shift = -14, .out_zp = 0, .lo = 0, .hi = 255};
+    bd_qu8_requant_float(&r, 1);
+    CHECK(!r.flt, "float form claimed for a 2^22-wide window");
+}
+
 int main(void)
 {
     test_fixedpoint();
+    test_float_requant();
     test_dwconv();
     test_conv3x3s2();
     test_pwconv();

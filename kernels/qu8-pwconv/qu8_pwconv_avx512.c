@@ -60,6 +60,13 @@ void bd_qu8_pw_pack_avx512(const uint8_t *w, const int32_t *bias, int k, int n,
                 }
 }
 
+/* the one-rounding form unclamped, or the float form (in lo..hi already): the packs and the
+ * byte clamp after it make either exact */
+static inline __m512i rq16(__m512i acc, const qu8_rq16 *f)
+{
+    return f->flt ? qu8_rq16_float(acc, f) : qu8_rq16_core(acc, f);
+}
+
 /* 4 input bytes t = 4g .. 4g+3 of a row as one int32 (zeros past k: their weights are 0,
  * and the row may end there). */
 static inline int32_t quad(const uint8_t *row, size_t g, int k)
@@ -152,7 +159,7 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
                 acc[r][j] = _mm512_add_epi32(acc[r][j], sx[r]);
         }
     }
-    if (f->fast && nb >= 2 && n - col0 >= 16 * nb) {
+    if ((f->fast || f->flt) && nb >= 2 && n - col0 >= 16 * nb) {
         /* 32, 48 or 64 channels of a row: vpackssdw, vpackuswb (saturating, exact on
          * 0..255), the clamp on bytes, and a dword permute undoing the packs' 128-bit lane
          * order (the same for 2, 3 and 4 blocks: block j's 4 bytes of lane L end up at dword
@@ -163,9 +170,9 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
         for (int r = 0; r < MR; r++) {
             if (r >= rows)
                 break;
-            const __m512i v01 = _mm512_packs_epi32(qu8_rq16_core(acc[r][0], f), qu8_rq16_core(acc[r][1], f));
-            const __m512i c2 = nb > 2 ? qu8_rq16_core(acc[r][2], f) : _mm512_setzero_si512();
-            const __m512i v23 = _mm512_packs_epi32(c2, nb > 3 ? qu8_rq16_core(acc[r][3], f) : c2);
+            const __m512i v01 = _mm512_packs_epi32(rq16(acc[r][0], f), rq16(acc[r][1], f));
+            const __m512i c2 = nb > 2 ? rq16(acc[r][2], f) : _mm512_setzero_si512();
+            const __m512i v23 = _mm512_packs_epi32(c2, nb > 3 ? rq16(acc[r][3], f) : c2);
             __m512i v = _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(v01, v23), lo), hi);
             v = _mm512_permutexvar_epi32(order, v);
             uint8_t *o = out + (size_t)r * n + col0;
@@ -187,8 +194,8 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
         #pragma GCC unroll 4
         for (int j = 0; j < nb; j++) {
             const int nj = n - col0 - 16 * j < 16 ? n - col0 - 16 * j : 16;
-            const __m128i v = f->fast ? _mm512_cvtepi32_epi8(qu8_rq16_clamp(qu8_rq16_core(acc[r][j], f), f))
-                                      : requant16(acc[r][j], &p->rq);
+            const __m128i v = f->fast || f->flt ? _mm512_cvtepi32_epi8(qu8_rq16_quick(acc[r][j], f))
+                                                : requant16(acc[r][j], &p->rq);
             _mm_mask_storeu_epi8(out + (size_t)r * n + col0 + 16 * j, (__mmask16)((1u << nj) - 1), v);
         }
     }
@@ -261,8 +268,8 @@ void narrow(const uint8_t *in, int m, int k, uint8_t *out, int n, const int32_t 
         for (int r = 0; r < MP; r++) {
             if (r >= np)
                 break;
-            const __m128i v = f->fast ? _mm512_cvtepi32_epi8(qu8_rq16_clamp(qu8_rq16_core(acc[r], f), f))
-                                      : requant16(acc[r], &p->rq);
+            const __m128i v = f->fast || f->flt ? _mm512_cvtepi32_epi8(qu8_rq16_quick(acc[r], f))
+                                                : requant16(acc[r], &p->rq);
             const int i = 2 * (p0 + r);
             uint8_t *o = out + (size_t)i * n;
             if (n == 8 && i + 1 < m) {

@@ -111,6 +111,9 @@ typedef struct {
     __m128i sh, osh;
     int fast;
     int clamp;       /* 0: the range is 0..255, which the saturating packs to bytes give */
+    int flt;         /* rq->flt: the float32 form (below), proven exact at model load */
+    __m256i alo, ahi;
+    __m256 fm, fc;
 } qu8_rq8;
 
 static inline qu8_rq8 qu8_rq8_setup(const bd_qu8_requant *rq, int upward)
@@ -129,7 +132,21 @@ static inline qu8_rq8 qu8_rq8_setup(const bd_qu8_requant *rq, int upward)
     f.k = _mm256_set1_epi32((int32_t)(UINT32_C(1) << (31 - r)));
     f.lo = _mm256_set1_epi32(rq->lo);
     f.hi = _mm256_set1_epi32(rq->hi);
+    f.flt = rq->flt;
+    f.alo = _mm256_set1_epi32(rq->acc_lo);
+    f.ahi = _mm256_set1_epi32(rq->acc_hi);
+    f.fm = _mm256_set1_ps(rq->fm);
+    f.fc = _mm256_set1_ps(rq->fc);
     return f;
+}
+
+/* The float32 form (bd_qu8_requant_float, f->flt only): the accumulator clamped into the
+ * window, converted (exactly: |acc| < 2^24), one fused multiply-add, rounded to nearest
+ * even; already in lo..hi, zero point included. */
+static inline __m256i qu8_rq8_float(__m256i acc, const qu8_rq8 *f)
+{
+    const __m256i a = _mm256_min_epi32(_mm256_max_epi32(acc, f->alo), f->ahi);
+    return _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_cvtepi32_ps(a), f->fm, f->fc));
 }
 
 /* requantised + zero point (f->fast only), clamped if `clamp` (a constant once inlined) */
@@ -142,7 +159,8 @@ static inline __m256i qu8_rq8_fast(__m256i acc, const qu8_rq8 *f, const int clam
     return clamp ? _mm256_min_epi32(_mm256_max_epi32(v, f->lo), f->hi) : v;
 }
 
-/* Either form: fast when it is exact, else the two roundings (upward: the depthwise one);
+/* Any form: the float one where it was proven, fast when it is exact, else the two
+ * roundings (upward: the depthwise one);
  * clamped only where the range is narrower than 0..255: the result must go through the
  * saturating packs (qu8_bytes8 / qu8_bytes16, or vpackssdw + vpackuswb), which clamp an
  * int32 to exactly 0..255. */
@@ -150,6 +168,8 @@ static inline __m256i qu8_rq8_any(__m256i acc, const qu8_rq8 *f, const bd_qu8_re
                                   int upward)
 {
     __m256i v;
+    if (f->flt)
+        return qu8_rq8_float(acc, f);
     if (f->fast)
         v = qu8_rq8_fast(acc, f, 0);
     else

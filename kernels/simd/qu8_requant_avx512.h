@@ -69,6 +69,9 @@ typedef struct {
     __m512i m, c, lo, hi, odd;
     __m128i left, sh;
     int fast, has_left;
+    int flt;                         /* rq->flt: the float32 form, qu8_rq16_float */
+    __m512i alo, ahi;
+    __m512 fm, fc;
 } qu8_rq16;
 
 static inline qu8_rq16 qu8_rq16_setup(const bd_qu8_requant *rq, int upward)
@@ -87,8 +90,26 @@ static inline qu8_rq16 qu8_rq16_setup(const bd_qu8_requant *rq, int upward)
     f.hi = _mm512_set1_epi32(rq->hi);
     /* the low dwords of the even products' qwords at even lanes, of the odd ones at odd */
     f.odd = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
+    f.flt = rq->flt;
+    f.alo = _mm512_set1_epi32(rq->acc_lo);
+    f.ahi = _mm512_set1_epi32(rq->acc_hi);
+    f.fm = _mm512_set1_ps(rq->fm);
+    f.fc = _mm512_set1_ps(rq->fc);
     return f;
 }
+
+/* The float32 form (bd_qu8_requant_float, f->flt only): clamp the accumulator into the
+ * window, convert, one fused multiply-add and the conversion back, both rounding to
+ * nearest even by their own encoding (not the MXCSR mode); the result is in lo..hi with the
+ * zero point. */
+static inline __m512i qu8_rq16_float(__m512i acc, const qu8_rq16 *f)
+{
+    const __m512i a = _mm512_min_epi32(_mm512_max_epi32(acc, f->alo), f->ahi);
+    const __m512 y = _mm512_fmadd_round_ps(_mm512_cvtepi32_ps(a), f->fm, f->fc,
+                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    return _mm512_cvt_roundps_epi32(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
 
 /* requantised + zero point, not clamped (f->fast only) */
 static inline __m512i qu8_rq16_core(__m512i acc, const qu8_rq16 *f)
@@ -103,6 +124,13 @@ static inline __m512i qu8_rq16_core(__m512i acc, const qu8_rq16 *f)
 static inline __m512i qu8_rq16_clamp(__m512i v, const qu8_rq16 *f)
 {
     return _mm512_min_epi32(_mm512_max_epi32(v, f->lo), f->hi);
+}
+
+/* the one-rounding or the float form, as the set-up allows (f->fast or f->flt), clamped */
+static inline __m512i qu8_rq16_quick(__m512i acc, const qu8_rq16 *f)
+{
+    return f->flt ? qu8_rq16_float(acc, f)
+                  : _mm512_min_epi32(_mm512_max_epi32(qu8_rq16_core(acc, f), f->lo), f->hi);
 }
 
 #endif

@@ -219,6 +219,23 @@ static int resolve(qloader *L)
            need_qlayer(L, &q->logits, "logits", q->concat_projection.out);
 }
 
+/* Every convolution's float32 requantisation where it is provably exact (the SIMD kernels'
+ * faster form, bd_qu8_requant_float); the depthwise ones round as their reference does. */
+static void float_requants(const bd_model *m, bd_qmodel *q)
+{
+    bd_qu8_requant_float(&q->stem.conv.rq, 0);
+    for (int i = 0; i < MNV2_BLOCKS; i++) {
+        if (m->blocks[i].has_expand)
+            bd_qu8_requant_float(&q->blocks[i].expand.conv.rq, 0);
+        bd_qu8_requant_float(&q->blocks[i].depthwise.conv.rq, 1);
+        bd_qu8_requant_float(&q->blocks[i].project.conv.rq, 0);
+    }
+    bd_qu8_requant_float(&q->image_pooling.conv.rq, 0);
+    bd_qu8_requant_float(&q->aspp0.conv.rq, 0);
+    bd_qu8_requant_float(&q->concat_projection.conv.rq, 0);
+    bd_qu8_requant_float(&q->logits.conv.rq, 0);
+}
+
 int bd_qmodel_resolve(bd_model *m, char *used, char *err, size_t errlen)
 {
     qloader *L = calloc(1, sizeof *L);
@@ -237,6 +254,7 @@ int bd_qmodel_resolve(bd_model *m, char *used, char *err, size_t errlen)
         free(q);
         return 0;
     }
+    float_requants(m, q);
     m->q = q;
     return 1;
 }
