@@ -26,11 +26,12 @@ typedef struct bd_qu8_requant {
     int32_t out_zp;
     int32_t lo, hi;            /* clamp range (the fused activation), 0 <= lo <= hi <= 255 */
     /* The same function in float32, where bd_qu8_requant_float has proven it equal
-     * (flt = 1; 0 everywhere else, as in a struct initialised without it):
-     *   out = round_to_nearest_even(fma((float)clamp(acc, acc_lo, acc_hi), fm, fc)) */
+     * (flt = 1 or 2; 0 everywhere else, as in a struct initialised without it): with
+     * a = clamp(acc, acc_lo, acc_hi),
+     *   out = round_to_nearest_even(fma((float)a, fm, flt == 2 && a < 0 ? fcn : fc)) */
     int32_t flt;
     int32_t acc_lo, acc_hi;
-    float fm, fc;
+    float fm, fc, fcn;
 } bd_qu8_requant;
 
 /* The operands of one convolution besides the tensors. */
@@ -64,11 +65,14 @@ void bd_qu8_add_setup(bd_qu8_add_params *p, float a_scale, int32_t a_zp, float b
  * accumulator whose exact output (bd_qu8_mbqm, or bd_qu8_mbqm_upward with `upward`, + out_zp)
  * lies in lo..hi, here acc_lo..acc_hi, the float form gives the same integer, and outside
  * that window the exact output is lo below and hi above, which clamping the accumulator
- * into the window reproduces. Sets rq->flt = 1 only then; the SIMD kernels requantise that
+ * into the window reproduces. Sets rq->flt (1, or 2 with a second constant for negative
+ * accumulators) only then; the SIMD kernels requantise that
  * way (5 vector operations instead of 9-13 for the 64-bit fixed point). Needs a multiplier
  * below one and a window of at most 2^17 accumulators inside +-2^24 (float32 holds them
  * exactly). Assumes the default rounding mode, round to nearest even. */
 void bd_qu8_requant_float(bd_qu8_requant *rq, int upward);
+/* (upward: proven for the depthwise kernels, which round that way; the other kernels need
+ * it proven with upward = 0.) */
 /* QUANTIZE uint8 -> uint8 (a rescale): multiplier s_in / s_out, range 0..255. */
 void bd_qu8_requant_setup(bd_qu8_requant *rq, float in_scale, float out_scale, int32_t out_zp);
 

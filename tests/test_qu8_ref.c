@@ -410,11 +410,12 @@ static void test_small_ops(void)
           "class: %d %d %d", lab[0], lab[1], lab[2]);
 }
 
-/* bd_qu8_requant_float's claim, checked apart from its own proof (which only walks the
- * window): the float form, evaluated as the SIMD kernels do (clamp the accumulator into the
- * window, convert, fmaf, round to nearest even), against requant_oracle on every accumulator
- * of the window and 2000 past each end, on random ones and on the int32 extremes; for random
- * convolutions (bd_qu8_conv_setup) and for ties (M = 2^30). */
+/* bd_qu8_requant_float's claim, checked apart from its own proof (which looks only inside
+ * the window, step by step): the float form evaluated as the SIMD kernels do (clamp the
+ * accumulator into the window, convert, fmaf with fc, or fcn below 0 when flt is 2, round
+ * to nearest even) against the fixed point on every accumulator of the window and 2000
+ * past each end, on random ones and on the int32 extremes; for random convolutions
+ * (bd_qu8_conv_setup) and for ties (M = 2^30). */
 static void test_float_requant(void)
 {
     int proven = 0, tried = 0, bad = 0;
@@ -437,7 +438,7 @@ static void test_float_requant(void)
                               : a == (int64_t)rq->acc_hi + 2001 ? INT32_MIN
                               : a == (int64_t)rq->acc_hi + 2002 ? INT32_MAX : rnd32();
             const int32_t c = acc < rq->acc_lo ? rq->acc_lo : acc > rq->acc_hi ? rq->acc_hi : acc;
-            const float y = nearbyintf(fmaf((float)c, rq->fm, rq->fc));
+            const float y = nearbyintf(fmaf((float)c, rq->fm, rq->flt == 2 && c < 0 ? rq->fcn : rq->fc));
             int32_t v = upward ? bd_qu8_mbqm_upward(acc, rq->multiplier, rq->shift)
                                : bd_qu8_mbqm(acc, rq->multiplier, rq->shift);
             v = v > 255 - rq->out_zp ? 255 : v + rq->out_zp;      /* (no int32 overflow) */

@@ -350,7 +350,7 @@ void QU8_DW_PACKED_NAME(const uint8_t *in, int h, int w, int c, uint8_t *out, in
     }
     memset(zrow, (int)p->in_zp, zlen);
     const qu8_rq8 f = qu8_rq8_setup(&p->rq, 1);
-    const int mode = f.flt ? 4 : f.fast | f.clamp << 1;
+    const int mode = f.flt == 1 ? 4 : f.fast | f.clamp << 1;   /* (flt 2 is never upward) */
     /* interior pixels: the window x0 .. x0 + 2 d inside the image */
     int ox_lo = (pad_left + stride - 1) / stride, ox_hi = (w - 1 - 2 * dilation + pad_left) / stride + 1;
     if (w - 1 - 2 * dilation + pad_left < 0)

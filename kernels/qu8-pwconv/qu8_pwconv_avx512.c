@@ -64,7 +64,8 @@ void bd_qu8_pw_pack_avx512(const uint8_t *w, const int32_t *bias, int k, int n,
  * byte clamp after it make either exact */
 static inline __m512i rq16(__m512i acc, const qu8_rq16 *f)
 {
-    return f->flt ? qu8_rq16_float(acc, f) : qu8_rq16_core(acc, f);
+    return f->flt == 1 ? qu8_rq16_float(acc, f) : f->flt == 2 ? qu8_rq16_float2(acc, f)
+                       : qu8_rq16_core(acc, f);
 }
 
 /* 4 input bytes t = 4g .. 4g+3 of a row as one int32 (zeros past k: their weights are 0,

@@ -113,7 +113,7 @@ typedef struct {
     int clamp;       /* 0: the range is 0..255, which the saturating packs to bytes give */
     int flt;         /* rq->flt: the float32 form (below), proven exact at model load */
     __m256i alo, ahi;
-    __m256 fm, fc;
+    __m256 fm, fc, fcn;
 } qu8_rq8;
 
 static inline qu8_rq8 qu8_rq8_setup(const bd_qu8_requant *rq, int upward)
@@ -137,16 +137,25 @@ static inline qu8_rq8 qu8_rq8_setup(const bd_qu8_requant *rq, int upward)
     f.ahi = _mm256_set1_epi32(rq->acc_hi);
     f.fm = _mm256_set1_ps(rq->fm);
     f.fc = _mm256_set1_ps(rq->fc);
+    f.fcn = _mm256_set1_ps(rq->fcn);
     return f;
 }
 
-/* The float32 form (bd_qu8_requant_float, f->flt only): the accumulator clamped into the
+/* The float32 form (bd_qu8_requant_float, f->flt == 1): the accumulator clamped into the
  * window, converted (exactly: |acc| < 2^24), one fused multiply-add, rounded to nearest
  * even; already in lo..hi, zero point included. */
 static inline __m256i qu8_rq8_float(__m256i acc, const qu8_rq8 *f)
 {
     const __m256i a = _mm256_min_epi32(_mm256_max_epi32(acc, f->alo), f->ahi);
     return _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_cvtepi32_ps(a), f->fm, f->fc));
+}
+
+/* flt 2: fcn where the clamped accumulator is negative (vblendvps picks by the sign bit) */
+static inline __m256i qu8_rq8_float2(__m256i acc, const qu8_rq8 *f)
+{
+    const __m256i a = _mm256_min_epi32(_mm256_max_epi32(acc, f->alo), f->ahi);
+    const __m256 c = _mm256_blendv_ps(f->fc, f->fcn, _mm256_castsi256_ps(a));
+    return _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_cvtepi32_ps(a), f->fm, c));
 }
 
 /* requantised + zero point (f->fast only), clamped if `clamp` (a constant once inlined) */
@@ -169,7 +178,7 @@ static inline __m256i qu8_rq8_any(__m256i acc, const qu8_rq8 *f, const bd_qu8_re
 {
     __m256i v;
     if (f->flt)
-        return qu8_rq8_float(acc, f);
+        return f->flt == 2 ? qu8_rq8_float2(acc, f) : qu8_rq8_float(acc, f);
     if (f->fast)
         v = qu8_rq8_fast(acc, f, 0);
     else

@@ -71,7 +71,7 @@ typedef struct {
     int fast, has_left;
     int flt;                         /* rq->flt: the float32 form, qu8_rq16_float */
     __m512i alo, ahi;
-    __m512 fm, fc;
+    __m512 fm, fc, fcn;
 } qu8_rq16;
 
 static inline qu8_rq16 qu8_rq16_setup(const bd_qu8_requant *rq, int upward)
@@ -95,10 +95,11 @@ static inline qu8_rq16 qu8_rq16_setup(const bd_qu8_requant *rq, int upward)
     f.ahi = _mm512_set1_epi32(rq->acc_hi);
     f.fm = _mm512_set1_ps(rq->fm);
     f.fc = _mm512_set1_ps(rq->fc);
+    f.fcn = _mm512_set1_ps(rq->fcn);
     return f;
 }
 
-/* The float32 form (bd_qu8_requant_float, f->flt only): clamp the accumulator into the
+/* The float32 form (bd_qu8_requant_float, f->flt == 1): clamp the accumulator into the
  * window, convert, one fused multiply-add and the conversion back, both rounding to
  * nearest even by their own encoding (not the MXCSR mode); the result is in lo..hi with the
  * zero point. */
@@ -106,6 +107,16 @@ static inline __m512i qu8_rq16_float(__m512i acc, const qu8_rq16 *f)
 {
     const __m512i a = _mm512_min_epi32(_mm512_max_epi32(acc, f->alo), f->ahi);
     const __m512 y = _mm512_fmadd_round_ps(_mm512_cvtepi32_ps(a), f->fm, f->fc,
+                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    return _mm512_cvt_roundps_epi32(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
+/* flt 2: fcn where the clamped accumulator is negative */
+static inline __m512i qu8_rq16_float2(__m512i acc, const qu8_rq16 *f)
+{
+    const __m512i a = _mm512_min_epi32(_mm512_max_epi32(acc, f->alo), f->ahi);
+    const __m512 c = _mm512_mask_blend_ps(_mm512_movepi32_mask(a), f->fc, f->fcn);
+    const __m512 y = _mm512_fmadd_round_ps(_mm512_cvtepi32_ps(a), f->fm, c,
                                            _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     return _mm512_cvt_roundps_epi32(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
@@ -129,7 +140,7 @@ static inline __m512i qu8_rq16_clamp(__m512i v, const qu8_rq16 *f)
 /* the one-rounding or the float form, as the set-up allows (f->fast or f->flt), clamped */
 static inline __m512i qu8_rq16_quick(__m512i acc, const qu8_rq16 *f)
 {
-    return f->flt ? qu8_rq16_float(acc, f)
+    return f->flt == 1 ? qu8_rq16_float(acc, f) : f->flt == 2 ? qu8_rq16_float2(acc, f)
                   : _mm512_min_epi32(_mm512_max_epi32(qu8_rq16_core(acc, f), f->lo), f->hi);
 }
 
