@@ -2,14 +2,18 @@
 each in turn (A, B, C, A, B, C, ...; the first of each round rotates), all on the same input
 and thread count, so that a noisy neighbour or a clock change hits every runner alike.
 
-  alternate.py [--runs N] [--gap-ms G] NAME='COMMAND ...' NAME='COMMAND ...' ...
+  alternate.py [--runs N] [--gap-ms G] [--warm W] NAME='COMMAND ...' NAME='COMMAND ...' ...
 
 Each COMMAND is a runner started in serve mode (bench/bench_network, peer_xnnpack
 --serve, peer_opencv.py --serve): it loads and warms up, prints `ready`, then answers each
 `run` line on its stdin with `ms=X` (the time of that one run, measured inside the runner,
 so process and model-loading costs are excluded). Runners are started one after another
 and stay resident; G ms of idle separate two runs (default 50), so that the spinning
-worker threads of one runner have gone to sleep before the next starts.
+worker threads of one runner have gone to sleep before the next starts. With --warm W each
+timed run comes right after W untimed ones of the same runner (default 0): then waking
+worker threads that slept through the gap (on a VM, their idle vCPU too: seen here from
+0.1 to 40 ms for a 4-ms network on 2 threads) is not timed, which is a fixed cost that
+would otherwise weigh most on the fastest runner.
 Prints the runners' other output prefixed with their name, then one line per runner
   alt NAME median_ms=X min_ms=Y max_ms=Z runs=N
 and the time ratio of the first runner to each other one (below 1: the first is faster)
@@ -24,7 +28,7 @@ import time
 
 
 def usage():
-    sys.exit("usage: alternate.py [--runs N] [--gap-ms G] NAME='COMMAND' NAME='COMMAND' ...")
+    sys.exit("usage: alternate.py [--runs N] [--gap-ms G] [--warm W] NAME='COMMAND' NAME='COMMAND' ...")
 
 
 class Runner:
@@ -43,10 +47,12 @@ class Runner:
         raise RuntimeError("%s exited (code %s) before printing '%s': %s"
                            % (self.name, self.proc.wait(), prefix, self.command))
 
-    def run_once(self):
-        self.proc.stdin.write("run\n")
-        self.proc.stdin.flush()
-        self.ms.append(float(self.read_until("ms=")[3:]))
+    def run_once(self, warm=0):
+        for _ in range(warm + 1):
+            self.proc.stdin.write("run\n")
+            self.proc.stdin.flush()
+            ms = float(self.read_until("ms=")[3:])
+        self.ms.append(ms)
 
     def finish(self):
         self.proc.stdin.close()
@@ -56,13 +62,15 @@ class Runner:
 
 
 def main(argv):
-    runs, gap_ms, specs = 10, 50.0, []
+    runs, gap_ms, warm, specs = 10, 50.0, 0, []
     i = 0
     while i < len(argv):
         a = argv[i]
-        if a in ("--runs", "--gap-ms") and i + 1 < len(argv):
+        if a in ("--runs", "--gap-ms", "--warm") and i + 1 < len(argv):
             if a == "--runs":
                 runs = int(argv[i + 1])
+            elif a == "--warm":
+                warm = int(argv[i + 1])
             else:
                 gap_ms = float(argv[i + 1])
             i += 2
@@ -71,7 +79,7 @@ def main(argv):
             usage()
         specs.append(a.split("=", 1))
         i += 1
-    if len(specs) < 1 or runs < 1:
+    if len(specs) < 1 or runs < 1 or warm < 0:
         usage()
 
     runners = []
@@ -82,7 +90,7 @@ def main(argv):
         for r in range(runs):
             for j in range(len(runners)):
                 time.sleep(gap_ms / 1000.0)
-                runners[(r + j) % len(runners)].run_once()
+                runners[(r + j) % len(runners)].run_once(warm)
     except (RuntimeError, ValueError, BrokenPipeError) as e:
         print("alternate: %s" % e, file=sys.stderr)
         for x in runners:

@@ -164,7 +164,7 @@ md ""
 say "peers (alternating runs)"
 md "## Peers, alternating runs (bench/alternate.py)"
 md ""
-md "Same synthetic input, same thread count, runners resident and warmed up, one run of each in turn (A,B,C,A,B,C...); each runner times its own runs. XNNPACK runs our weights file through its operator API and its logits are checked against ours (and against the golden logits for the frozen dm05 model) before timing. OpenCV runs the frozen TF graph pruned to backbone input -> logits. Ratio = our median / theirs (below 1: ours is faster). Targets: <= 1.0 vs XNNPACK (d=1.0 OS16, dm05 OS8), <= 0.8 vs OpenCV."
+md "Same synthetic input, same thread count, runners resident and warmed up, one timed run of each in turn (A,B,C,A,B,C...), each right after one untimed run of the same runner (\`--warm 1\`: waking worker threads, and on a VM their idle vCPU, after the 50 ms gap is not timed; seen here from 0.1 to 40 ms per run at 2 threads); each runner times its own runs. XNNPACK runs our weights file through its operator API and its logits are checked against ours (and against the golden logits for the frozen dm05 model) before timing. OpenCV runs the frozen TF graph pruned to backbone input -> logits. Ratio = our median / theirs (below 1: ours is faster). Targets: <= 1.0 vs XNNPACK (d=1.0 OS16, dm05 OS8), <= 0.8 vs OpenCV."
 md ""
 xnn="$BUILD/bench/peer_xnnpack"
 # How good is the XNNPACK we compare against? Debian builds it with gcc -O2; FMAs that take an
@@ -196,7 +196,7 @@ peer() { # peer WEIGHTS OS WITH_OPENCV LABEL
         [ -x "$xnn" ] && set -- "$@" "xnnpack=$xnn --model $w --os $os --threads $t --serve $check"
         [ "$cv" = yes ] && [ "$have_cv" = yes ] &&
             set -- "$@" "opencv=$OPENCV_PYTHON bench/peer_opencv.py --graph $frozen --threads $t --serve $check"
-        "$PYTHON" bench/alternate.py --runs "$runs" "$@" >"$log" 2>&1 ||
+        "$PYTHON" bench/alternate.py --runs "$runs" --warm 1 "$@" >"$log" 2>&1 ||
             say "alternate.py failed: see $log"
         ours=$(sed -n 's/^alt ours median_ms=\([^ ]*\).*/\1/p' "$log")
         x=$(sed -n 's/^alt xnnpack median_ms=\([^ ]*\).*/\1/p' "$log")
@@ -232,7 +232,7 @@ for cfg in "$D10 16" "$D05 8"; do
     [ -f "$w" ] || continue
     for t in 1 $THREADS; do
         log="$LOGS/fusion_$(basename "$w" .bdw)_os${os}_t$t.txt"
-        "$PYTHON" bench/alternate.py --runs "$RUNS" \
+        "$PYTHON" bench/alternate.py --runs "$RUNS" --warm 1 \
             "fused=$BUILD/bench/bench_network --model $w --os $os --threads $t" \
             "layered=env BACKDROP_FUSE=none $BUILD/bench/bench_network --model $w --os $os --threads $t" \
             >"$log" 2>&1 || say "alternate.py failed: see $log"
@@ -247,7 +247,7 @@ md ""
 say "int8 vs fp32 vs XNNPACK uint8 (alternating runs)"
 md "## int8 vs fp32 vs XNNPACK uint8 (bench/alternate.py)"
 md ""
-md "The uint8 models run either way from the same file: \`--precision int8\` (TFLite's integer semantics bit for bit, src/engine/qnetwork.c; the int8 table is chosen from cpuid and named on each log's isa= line) or fp32 (the exact dequantisation). XNNPACK uint8 (bench/peer_xnnpack_qu8.c) runs the same int8 network from the same file (uint8 weights, int32 biases, every tensor's scale and zero point) on its qu8 operators; before timing, both quantise the same float input and its uint8 logits are compared with ours from the same uint8 input (XNNPACK requantises in float, TFLite and we in fixed point, so about a level of difference is expected: the checks column gives the share of identical logit bytes, the largest difference in levels and the share of pixels whose argmax label agrees; the peer fails below 95 % agreement). Alternating runs of the three, OS16, all timing normalised float input -> float logits; ratios = our int8 time / theirs."
+md "The uint8 models run either way from the same file: \`--precision int8\` (TFLite's integer semantics bit for bit, src/engine/qnetwork.c; the int8 table is chosen from cpuid and named on each log's isa= line) or fp32 (the exact dequantisation). XNNPACK uint8 (bench/peer_xnnpack_qu8.c) runs the same int8 network from the same file (uint8 weights, int32 biases, every tensor's scale and zero point) on its qu8 operators; before timing, both quantise the same float input and its uint8 logits are compared with ours from the same uint8 input (XNNPACK requantises in float, TFLite and we in fixed point, so about a level of difference is expected: the checks column gives the share of identical logit bytes, the largest difference in levels and the share of pixels whose argmax label agrees; the peer fails below 95 % agreement). Alternating runs of the three (each timed run after one untimed one, \`--warm 1\`, as above), OS16, all timing normalised float input -> float logits; ratios = our int8 time / theirs."
 md ""
 md "The AVX2-only rows force our AVX2 tables (\`BACKDROP_ISA_INT8=avx2 BACKDROP_ISA=avx2\`) and run XNNPACK with \`--xnn-isa avx2\`, which clears the AVX-512 bits of libcpuinfo's feature table before \`xnn_initialize\`, so XNNPACK picks its AVX2 microkernels (each log's \`# xnnpack kernels:\` line says which). Targets from issue 11: with VNNI int8/fp32 <= 0.5 and int8/XNNPACK <= 0.6; AVX2 only <= 0.7 and <= 0.8."
 md ""
@@ -277,7 +277,7 @@ for w in "$D10" "$WEIGHTS_DIR/deeplabv3_mnv2_dm05_pascal_quant.bdw"; do
             set -- "int8=${env}$BUILD/bench/bench_network --model $w --os 16 --threads $t --int8" \
                    "fp32=${env}$BUILD/bench/bench_network --model $w --os 16 --threads $t"
             [ -x "$xq" ] && set -- "$@" "xnnqu8=$xq --model $w --os 16 --threads $t --xnn-isa $xisa --serve"
-            "$PYTHON" bench/alternate.py --runs "$RUNS" "$@" >"$log" 2>&1 ||
+            "$PYTHON" bench/alternate.py --runs "$RUNS" --warm 1 "$@" >"$log" 2>&1 ||
                 say "alternate.py failed: see $log"
             q=$(sed -n 's/^alt int8 median_ms=\([^ ]*\).*/\1/p' "$log")
             f=$(sed -n 's/^alt fp32 median_ms=\([^ ]*\).*/\1/p' "$log")
