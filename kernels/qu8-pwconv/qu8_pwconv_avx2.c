@@ -57,9 +57,17 @@ typedef struct {
  * from block b0 (mr, nb constants once inlined): per input pair nb weight loads, mr
  * broadcasts and mr x nb vpmaddwd + vpaddd, the accumulators in registers. Rows past
  * `rows` are computed on copies of the last row and not stored. */
+/* The requantisation of one vector in the form chosen for the call (a constant once
+ * inlined): 0 whichever rq allows (qu8_rq8_any), 1 and 2 the float forms. */
+static inline __m256i rq_form(__m256i acc, const pw_ctx *c, const int form)
+{
+    return form == 1 ? qu8_rq8_float(acc, &c->f) : form == 2 ? qu8_rq8_float2(acc, &c->f)
+                     : qu8_rq8_any(acc, &c->f, c->rq, 0);
+}
+
 static inline __attribute__((always_inline))
 void tile(const int16_t (*x)[2 * MAX_PAIRS], const int mr, const int nb, int rows, size_t b0,
-          const pw_ctx *c, uint8_t *out)
+          const pw_ctx *c, uint8_t *out, const int form)
 {
     __m256i acc[MR_MAX][NB_MAX];
     #pragma GCC unroll 3
@@ -86,6 +94,22 @@ void tile(const int16_t (*x)[2 * MAX_PAIRS], const int mr, const int nb, int row
                 acc[r][j] = _mm256_add_epi32(acc[r][j], _mm256_madd_epi16(a, wv[j]));
         }
     }
+    if (8 * ((int)b0 + nb) <= c->n) {       /* every block inside: plain stores */
+        #pragma GCC unroll 6
+        for (int r = 0; r < mr; r++) {
+            if (r >= rows)
+                break;
+            uint8_t *o = out + (size_t)r * c->n + 8 * b0;
+            #pragma GCC unroll 3
+            for (int j = 0; j + 1 < nb; j += 2)
+                _mm_storeu_si128((__m128i *)(void *)(o + 8 * j),
+                                 qu8_bytes16(rq_form(acc[r][j], c, form), rq_form(acc[r][j + 1], c, form)));
+            if (nb & 1)
+                _mm_storel_epi64((__m128i *)(void *)(o + 8 * (nb - 1)),
+                                 qu8_bytes8(rq_form(acc[r][nb - 1], c, form)));
+        }
+        return;
+    }
     #pragma GCC unroll 6
     for (int r = 0; r < mr; r++) {
         if (r >= rows)
@@ -95,8 +119,8 @@ void tile(const int16_t (*x)[2 * MAX_PAIRS], const int mr, const int nb, int row
         /* blocks two at a time: 16 bytes in one store where they are all inside */
         #pragma GCC unroll 3
         for (int j = 0; j < nb; j += 2) {
-            const __m256i v0 = qu8_rq8_any(acc[r][j], &c->f, c->rq, 0);
-            const __m256i v1 = j + 1 < nb ? qu8_rq8_any(acc[r][j + 1], &c->f, c->rq, 0) : v0;
+            const __m256i v0 = rq_form(acc[r][j], c, form);
+            const __m256i v1 = j + 1 < nb ? rq_form(acc[r][j + 1], c, form) : v0;
             const __m128i v = qu8_bytes16(v0, v1);
             const int nj = left - 8 * j < (j + 1 < nb ? 16 : 8) ? left - 8 * j : (j + 1 < nb ? 16 : 8);
             if (nj == 16) {
@@ -134,6 +158,33 @@ static void widen_rows(const uint8_t *in, int m, int k, int i0, int mr, int32_t 
     }
 }
 
+/* Row tile ti: its rows widened once, then every block of output channels (form: see
+ * rq_form, a constant once inlined). */
+static inline __attribute__((always_inline))
+void tiles_of_rows(const uint8_t *in, int m, int k, const bd_qu8_conv *p, const pw_ctx *c,
+                   int ti, int six, int mr, size_t nb, uint8_t *out, const int form)
+{
+    int16_t x[MR_MAX][2 * MAX_PAIRS];
+    const int i0 = ti * mr, rows = m - i0 < mr ? m - i0 : mr;
+    uint8_t *o = out + (size_t)i0 * c->n;
+    widen_rows(in, m, k, i0, mr, p->in_zp, x);
+    if (six) {
+        size_t b = 0;
+        for (; b + 2 <= nb; b += 2)
+            tile((const int16_t (*)[2 * MAX_PAIRS])x, 6, 2, rows, b, c, o, form);
+        if (b < nb)
+            tile((const int16_t (*)[2 * MAX_PAIRS])x, 6, 1, rows, b, c, o, form);
+        return;
+    }
+    /* 3-block tiles, then 0, 1 or 2 blocks left: one as 2 + 2 with the previous tile */
+    const size_t n3 = nb % 3 == 1 ? nb / 3 - 1 : nb / 3;
+    size_t b = 0;
+    for (; b < 3 * n3; b += 3)
+        tile((const int16_t (*)[2 * MAX_PAIRS])x, 4, 3, rows, b, c, o, form);
+    for (; b < nb; b += 2)
+        tile((const int16_t (*)[2 * MAX_PAIRS])x, 4, 2, rows, b, c, o, form);
+}
+
 void bd_qu8_pwconv_packed_avx2(const uint8_t *in, int m, int k, uint8_t *out, int n,
                                const void *packed, const bd_qu8_conv *p)
 {
@@ -146,26 +197,13 @@ void bd_qu8_pwconv_packed_avx2(const uint8_t *in, int m, int k, uint8_t *out, in
      * where there are only 1, 2 or 4 blocks, 6 rows x 2 (or 1) blocks */
     const int six = nb <= 2 || nb == 4, mr = six ? 6 : 4;
     const int tiles = (m + mr - 1) / mr;
+    const int form = c.f.flt == 1 ? 1 : c.f.flt == 2 ? 2 : 0;
     #pragma omp parallel for schedule(static)
     for (int ti = 0; ti < tiles; ti++) {
-        int16_t x[MR_MAX][2 * MAX_PAIRS];
-        const int i0 = ti * mr, rows = m - i0 < mr ? m - i0 : mr;
-        uint8_t *o = out + (size_t)i0 * n;
-        widen_rows(in, m, k, i0, mr, p->in_zp, x);
-        if (six) {
-            size_t b = 0;
-            for (; b + 2 <= nb; b += 2)
-                tile((const int16_t (*)[2 * MAX_PAIRS])x, 6, 2, rows, b, &c, o);
-            if (b < nb)
-                tile((const int16_t (*)[2 * MAX_PAIRS])x, 6, 1, rows, b, &c, o);
-            continue;
+        switch (form) {
+        case 1: tiles_of_rows(in, m, k, p, &c, ti, six, mr, nb, out, 1); break;
+        case 2: tiles_of_rows(in, m, k, p, &c, ti, six, mr, nb, out, 2); break;
+        default: tiles_of_rows(in, m, k, p, &c, ti, six, mr, nb, out, 0); break;
         }
-        /* 3-block tiles, then 0, 1 or 2 blocks left: one as 2 + 2 with the previous tile */
-        const size_t n3 = nb % 3 == 1 ? nb / 3 - 1 : nb / 3;
-        size_t b = 0;
-        for (; b < 3 * n3; b += 3)
-            tile((const int16_t (*)[2 * MAX_PAIRS])x, 4, 3, rows, b, &c, o);
-        for (; b < nb; b += 2)
-            tile((const int16_t (*)[2 * MAX_PAIRS])x, 4, 2, rows, b, &c, o);
     }
 }
