@@ -60,12 +60,22 @@ void bd_qu8_pw_pack_avx512(const uint8_t *w, const int32_t *bias, int k, int n,
                 }
 }
 
-/* the one-rounding form unclamped, or the float form (in lo..hi already): the packs and the
- * byte clamp after it make either exact */
-static inline __m512i rq16(__m512i acc, const qu8_rq16 *f)
+/* the one-rounding form unclamped, or a float form (form 1, 2; in lo..hi already): the packs
+ * and the byte clamp after it make either exact */
+static inline __m512i rq16(__m512i acc, const qu8_rq16 *f, const int form)
 {
-    return f->flt == 1 ? qu8_rq16_float(acc, f) : f->flt == 2 ? qu8_rq16_float2(acc, f)
-                       : qu8_rq16_core(acc, f);
+    return form == 1 ? qu8_rq16_float(acc, f) : form == 2 ? qu8_rq16_float2(acc, f)
+                     : qu8_rq16_core(acc, f);
+}
+
+/* 16 bytes of a row: form 1 / 2 the float forms (already in lo..hi), else the one-rounding
+ * form clamped where it is exact, the reference's two roundings elsewhere */
+static inline __m128i bytes16(__m512i acc, const qu8_rq16 *f, const bd_qu8_requant *rq,
+                              const int form)
+{
+    return form ? _mm512_cvtepi32_epi8(rq16(acc, f, form))
+         : f->fast ? _mm512_cvtepi32_epi8(qu8_rq16_clamp(qu8_rq16_core(acc, f), f))
+                   : requant16(acc, rq);
 }
 
 /* 4 input bytes t = 4g .. 4g+3 of a row as one int32 (zeros past k: their weights are 0,
@@ -106,7 +116,7 @@ static inline __attribute__((always_inline))
 void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tail[MR],
           const int8_t *w, size_t bstride, size_t kg, size_t kfull, const int32_t *bias,
           const int nb, int col0, int n, uint8_t *out, int rows, const bd_qu8_conv *p,
-          const qu8_rq16 *f, const int inl, __m512i cvec)
+          const qu8_rq16 *f, const int inl, __m512i cvec, const int form)
 {
     __m512i acc[MR][NBMAX], wv[NBMAX], sx[MR];
     #pragma GCC unroll 4
@@ -160,7 +170,7 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
                 acc[r][j] = _mm512_add_epi32(acc[r][j], sx[r]);
         }
     }
-    if ((f->fast || f->flt) && nb >= 2 && n - col0 >= 16 * nb) {
+    if ((form || f->fast) && nb >= 2 && n - col0 >= 16 * nb) {
         /* 32, 48 or 64 channels of a row: vpackssdw, vpackuswb (saturating, exact on
          * 0..255), the clamp on bytes, and a dword permute undoing the packs' 128-bit lane
          * order (the same for 2, 3 and 4 blocks: block j's 4 bytes of lane L end up at dword
@@ -171,9 +181,9 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
         for (int r = 0; r < MR; r++) {
             if (r >= rows)
                 break;
-            const __m512i v01 = _mm512_packs_epi32(rq16(acc[r][0], f), rq16(acc[r][1], f));
-            const __m512i c2 = nb > 2 ? rq16(acc[r][2], f) : _mm512_setzero_si512();
-            const __m512i v23 = _mm512_packs_epi32(c2, nb > 3 ? rq16(acc[r][3], f) : c2);
+            const __m512i v01 = _mm512_packs_epi32(rq16(acc[r][0], f, form), rq16(acc[r][1], f, form));
+            const __m512i c2 = nb > 2 ? rq16(acc[r][2], f, form) : _mm512_setzero_si512();
+            const __m512i v23 = _mm512_packs_epi32(c2, nb > 3 ? rq16(acc[r][3], f, form) : c2);
             __m512i v = _mm512_min_epu8(_mm512_max_epu8(_mm512_packus_epi16(v01, v23), lo), hi);
             v = _mm512_permutexvar_epi32(order, v);
             uint8_t *o = out + (size_t)r * n + col0;
@@ -195,8 +205,7 @@ void tile(const uint8_t *const row[MR], const __m512i fix[MR], const __m512i tai
         #pragma GCC unroll 4
         for (int j = 0; j < nb; j++) {
             const int nj = n - col0 - 16 * j < 16 ? n - col0 - 16 * j : 16;
-            const __m128i v = f->fast || f->flt ? _mm512_cvtepi32_epi8(qu8_rq16_quick(acc[r][j], f))
-                                                : requant16(acc[r][j], &p->rq);
+            const __m128i v = bytes16(acc[r][j], f, &p->rq, form);
             _mm_mask_storeu_epi8(out + (size_t)r * n + col0 + 16 * j, (__mmask16)((1u << nj) - 1), v);
         }
     }
@@ -226,7 +235,7 @@ static inline __m512i two_rows(int32_t a, int32_t b)
 static inline __attribute__((always_inline))
 void narrow(const uint8_t *in, int m, int k, uint8_t *out, int n, const int32_t *b2,
             const int8_t *pw, size_t kg, size_t kfull, const bd_qu8_conv *p, const qu8_rq16 *f,
-            const int inl)
+            const int inl, const int form)
 {
     const int32_t wfix = 128 - p->w_zp;
     const __m512i cvec = _mm512_set1_epi8((char)(inl ? wfix : 0));
@@ -269,8 +278,7 @@ void narrow(const uint8_t *in, int m, int k, uint8_t *out, int n, const int32_t 
         for (int r = 0; r < MP; r++) {
             if (r >= np)
                 break;
-            const __m128i v = f->fast || f->flt ? _mm512_cvtepi32_epi8(qu8_rq16_quick(acc[r], f))
-                                                : requant16(acc[r], &p->rq);
+            const __m128i v = bytes16(acc[r], f, &p->rq, form);
             const int i = 2 * (p0 + r);
             uint8_t *o = out + (size_t)i * n;
             if (n == 8 && i + 1 < m) {
@@ -288,10 +296,17 @@ static void pw_narrow(const uint8_t *in, int m, int k, uint8_t *out, int n, cons
                       const int8_t *pw, size_t kg, size_t kfull, const bd_qu8_conv *p,
                       const qu8_rq16 *f)
 {
-    if (in_loop_sum(p, k, 1))
-        narrow(in, m, k, out, n, b2, pw, kg, kfull, p, f, 1);
-    else
-        narrow(in, m, k, out, n, b2, pw, kg, kfull, p, f, 0);
+    const int inl = in_loop_sum(p, k, 1);
+#define NARROW(i, fm) narrow(in, m, k, out, n, b2, pw, kg, kfull, p, f, i, fm)
+    switch (f->flt * 2 + inl) {
+    case 0: NARROW(0, 0); break;
+    case 1: NARROW(1, 0); break;
+    case 2: NARROW(0, 1); break;
+    case 3: NARROW(1, 1); break;
+    case 4: NARROW(0, 2); break;
+    default: NARROW(1, 2); break;
+    }
+#undef NARROW
 }
 
 /* The tiles of rows [i0, i0 + MR): all blocks of 16 channels (inl: the row sums from the
@@ -299,7 +314,8 @@ static void pw_narrow(const uint8_t *in, int m, int k, uint8_t *out, int n, cons
 static inline __attribute__((always_inline))
 void tile_rows(const uint8_t *in, int m, int k, uint8_t *out, int n, const int32_t *b2,
                const int8_t *pw, size_t kg, size_t kfull, size_t nb, size_t bstride, int i0,
-               const bd_qu8_conv *p, const qu8_rq16 *f, const int inl, const __m512i cvec)
+               const bd_qu8_conv *p, const qu8_rq16 *f, const int inl, const __m512i cvec,
+               const int form)
 {
     const int32_t wfix = 128 - p->w_zp;
     const int rows = m - i0 < MR ? m - i0 : MR;
@@ -315,7 +331,7 @@ void tile_rows(const uint8_t *in, int m, int k, uint8_t *out, int n, const int32
     uint8_t *o = out + (size_t)i0 * n;
     size_t b = 0;
 #define TILE(nbc, inlc) tile(row, fix, tail, pw + b * bstride, bstride, kg, kfull, b2, nbc, 16 * (int)b, \
-                             n, o, rows, p, f, inlc, cvec)
+                             n, o, rows, p, f, inlc, cvec, form)
     if (!inl)                          /* (in_loop_sum is never true with 4 blocks) */
         for (; b + 4 <= nb; b += 4)
             TILE(4, 0);
@@ -340,15 +356,23 @@ void bd_qu8_pwconv_packed_avx512(const uint8_t *in, int m, int k, uint8_t *out, 
         pw_narrow(in, m, k, out, n, b2, pw, kg, kfull, p, &f);
         return;
     }
-    if (in_loop_sum(p, k, (int)nb)) {
-        const __m512i cvec = _mm512_set1_epi8((char)(128 - p->w_zp));
-        #pragma omp parallel for schedule(static)
-        for (int ti = 0; ti < tiles; ti++)
-            tile_rows(in, m, k, out, n, b2, pw, kg, kfull, nb, bstride, ti * MR, p, &f, 1, cvec);
-    } else {
-        #pragma omp parallel for schedule(static)
-        for (int ti = 0; ti < tiles; ti++)
-            tile_rows(in, m, k, out, n, b2, pw, kg, kfull, nb, bstride, ti * MR, p, &f, 0,
-                      _mm512_setzero_si512());
+    const int inl = in_loop_sum(p, k, (int)nb);
+    const __m512i cvec = _mm512_set1_epi8((char)(inl ? 128 - p->w_zp : 0));
+    /* (the sum form and the requantisation form constant in each loop) */
+#define ROWS(i, fm)                                                                         \
+    do {                                                                                    \
+        _Pragma("omp parallel for schedule(static)")                                        \
+        for (int ti = 0; ti < tiles; ti++)                                                  \
+            tile_rows(in, m, k, out, n, b2, pw, kg, kfull, nb, bstride, ti * MR, p, &f, i,  \
+                      cvec, fm);                                                            \
+    } while (0)
+    switch (f.flt * 2 + inl) {
+    case 0: ROWS(0, 0); break;
+    case 1: ROWS(1, 0); break;
+    case 2: ROWS(0, 1); break;
+    case 3: ROWS(1, 1); break;
+    case 4: ROWS(0, 2); break;
+    default: ROWS(1, 2); break;
     }
+#undef ROWS
 }

@@ -137,11 +137,5 @@ static inline __m512i qu8_rq16_clamp(__m512i v, const qu8_rq16 *f)
     return _mm512_min_epi32(_mm512_max_epi32(v, f->lo), f->hi);
 }
 
-/* the one-rounding or the float form, as the set-up allows (f->fast or f->flt), clamped */
-static inline __m512i qu8_rq16_quick(__m512i acc, const qu8_rq16 *f)
-{
-    return f->flt == 1 ? qu8_rq16_float(acc, f) : f->flt == 2 ? qu8_rq16_float2(acc, f)
-                  : _mm512_min_epi32(_mm512_max_epi32(qu8_rq16_core(acc, f), f->lo), f->hi);
-}
 
 #endif
