@@ -12,7 +12,8 @@
  * network's own plan (bd_network_plan), checked first against the depthwise tensors
  * bd_qnetwork_run() reports. A 1x1 layer runs as bd_qnetwork_run() runs it: on weights
  * packed once for the table (pwconv_packed) when the table packs that shape, else the plain
- * pwconv; a depthwise likewise (dwconv3x3_packed where the table has it). The stem is timed twice when the table packs its 27 x cout weights: the direct
+ * pwconv; a depthwise likewise (dwconv3x3_packed where the table has it), and an ADD by
+ * its table (add_lut) where the table has that. The stem is timed twice when the table packs its 27 x cout weights: the direct
  * conv3x3s2 kernel, and the matrix product qnetwork.c runs instead on its im2col rows
  * (the gather itself is not in that row). concat_projection runs over the aspp0 half of
  * its input, as qnetwork.c runs it (the image-pooling half folded into its bias). The
@@ -221,7 +222,10 @@ static void call(const bd_qu8_kernels *k, const qshape *s, const bufs *b)
             k->pwconv(b->in, s->h, s->cin, b->out, s->cout, s->weight, L->bias, &L->conv);
         break;
     case Q_ADD:
-        k->add(b->res, b->out, (size_t)s->h, b->out, s->add);
+        if (b->packed)
+            k->add_lut(b->res, b->out, (size_t)s->h, b->out, b->packed);
+        else
+            k->add(b->res, b->out, (size_t)s->h, b->out, s->add);
         break;
     }
 }
@@ -310,6 +314,14 @@ static int table_packs_stem(const bd_qu8_kernels *k, const bd_net_plan *p)
 static int pack(const bd_qu8_kernels *k, const qshape *s, void **packed)
 {
     *packed = NULL;
+    if (s->kind == Q_ADD && k->add_lut) {
+        if (posix_memalign(packed, 64, BD_QU8_ADD_LUT_BYTES)) {
+            *packed = NULL;
+            return -1;
+        }
+        bd_qu8_add_lut_build(k, s->add, *packed);
+        return 1;
+    }
     if (s->kind == Q_DWCONV3X3 && k->dw_packed_size) {
         if (posix_memalign(packed, 64, (k->dw_packed_size(s->cin) + 63) / 64 * 64)) {
             *packed = NULL;

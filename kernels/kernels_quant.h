@@ -133,6 +133,12 @@ typedef void (*bd_qu8_dwconv3x3_packed_fn)(const uint8_t *in, int h, int w, int 
                                            int stride, int dilation, int pad_top,
                                            int pad_left, const bd_qu8_conv *p);
 
+/* ADD by table lookup: out[i] = lut[256 a[i] + b[i]], lut built by bd_qu8_add_lut_build
+ * (BD_QU8_ADD_LUT_BYTES: the 65536 results, then padding that vector gathers may read). */
+#define BD_QU8_ADD_LUT_BYTES (65536 + 64)
+typedef void (*bd_qu8_add_lut_fn)(const uint8_t *a, const uint8_t *b, size_t n, uint8_t *out,
+                                  const uint8_t *lut);
+
 typedef struct bd_qu8_kernels {
     const char *isa;                     /* "scalar", "avx2", "avx512vnni", "neon", "neondot" */
     bd_qu8_conv3x3s2_fn conv3x3s2;
@@ -147,6 +153,7 @@ typedef struct bd_qu8_kernels {
     bd_qu8_dw_packed_size_fn dw_packed_size;   /* NULL: no packed depthwise */
     bd_qu8_dw_pack_fn dw_pack;
     bd_qu8_dwconv3x3_packed_fn dwconv3x3_packed;
+    bd_qu8_add_lut_fn add_lut;                 /* NULL: ADD computes (add) */
     /* the input QUANTIZE (bd_qu8_quantize_f32's bytes); NULL: that reference */
     void (*quantize_f32)(const float *x, size_t n, float scale, int32_t zp, uint8_t *q);
 } bd_qu8_kernels;
@@ -161,6 +168,13 @@ extern const bd_qu8_kernels bd_qu8_kernels_ref;
 extern const bd_qu8_kernels *const bd_qu8_kernels_all[];
 int bd_qu8_kernels_supported(const bd_qu8_kernels *k);
 const bd_qu8_kernels *bd_qu8_kernels_select(char *err, size_t errlen);
+
+/* Every ADD(a, b) of the 256 x 256 byte pairs, computed by k->add (equal to the reference,
+ * which tests/test_qu8_kernels.c checks on all pairs), into lut (BD_QU8_ADD_LUT_BYTES): an
+ * ADD is a function of two bytes, so a 64 KB table holds it whole. */
+void bd_qu8_add_lut_build(const bd_qu8_kernels *k, const bd_qu8_add_params *p, uint8_t *lut);
+void bd_qu8_add_lut_ref(const uint8_t *a, const uint8_t *b, size_t n, uint8_t *out,
+                        const uint8_t *lut);
 
 /* The scalar references (also callable directly). */
 void bd_qu8_conv3x3s2_ref(const uint8_t *in, int h, int w, int cin, uint8_t *out, int oh,

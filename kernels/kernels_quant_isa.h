@@ -41,6 +41,8 @@ void bd_qu8_quantize_f32_avx2(const float *x, size_t n, float scale, int32_t zp,
 void bd_qu8_quantize_f32_avx512(const float *x, size_t n, float scale, int32_t zp, uint8_t *q);
 void bd_qu8_add_avx2(const uint8_t *a, const uint8_t *b, size_t n, uint8_t *out,
                      const bd_qu8_add_params *p);
+void bd_qu8_add_lut_avx2(const uint8_t *a, const uint8_t *b, size_t n, uint8_t *out,
+                         const uint8_t *lut);
 void bd_qu8_avgpool_avx512(const uint8_t *in, int hw, int c, uint8_t *out);
 #endif
 #if defined(__aarch64__)

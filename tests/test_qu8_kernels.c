@@ -286,7 +286,7 @@ int main(void)
              * -17, ties for every odd b, half of them negative */
             for (int q = 0; q < 3; q++) {
                 const bd_qu8_add_params ap = {zps[q], zps[(q + 1) % 3], (1 << 30) + (1 << 10), -1,
-                                              1 << 30, -2, {1 << 30, -17, 128, 0, 255, 0, 0, 0, 0.0f, 0.0f}};
+                                              1 << 30, -2, {.multiplier = 1 << 30, .shift = -17, .out_zp = 128, .lo = 0, .hi = 255}};
                 for (size_t i = 0; i < 65536; i++) {
                     a[i] = (uint8_t)(i & 255);
                     bb[i] = (uint8_t)(i >> 8);
@@ -298,6 +298,41 @@ int main(void)
             }
             CHECK(addbad == 0, "%s add: %d of %d cases differ from the reference", t->isa, addbad, addcases);
             printf("  %s: add %d cases, %d differ\n", t->isa, addcases, addbad);
+        }
+        if (t->add_lut) {
+            /* ADD by table: the table built with the table's add holds the reference on
+             * all pairs; the lookup kernel on odd lengths, in place on b as the network runs
+             * it, and all pairs */
+            static uint8_t lut[BD_QU8_ADD_LUT_BYTES], a[65536 + 33], bb[65536 + 33],
+                           want[65536 + 33], got[65536 + 33];
+            int lutbad = 0, lutcases = 0;
+            for (int q = 0; q < 8; q++) {
+                float sa = 0.05f + (float)(next() % 1000) / 1000.0f, sb = 0.05f + (float)(next() % 1000) / 1000.0f;
+                bd_qu8_add_params ap;
+                bd_qu8_add_setup(&ap, sa, (int32_t)(next() % 256), sb, (int32_t)(next() % 256),
+                                 (sa > sb ? sa : sb) * (0.3f + (float)(next() % 130) / 100.0f),
+                                 (int32_t)(next() % 256), (int)(next() % 3));
+                bd_qu8_add_lut_build(t, &ap, lut);
+                for (size_t i = 0; i < 65536; i++) {
+                    a[i] = (uint8_t)(i >> 8);
+                    bb[i] = (uint8_t)(i & 255);
+                }
+                bd_qu8_add_ref(a, bb, 65536, want, &ap);
+                lutcases++;
+                lutbad += memcmp(lut, want, 65536) != 0;
+                const size_t n = (size_t[]){65536, 1, 15, 16, 17, 31, 4097, 65553}[q];
+                for (size_t i = 0; i < n && q; i++) {
+                    a[i] = (uint8_t)next();
+                    bb[i] = (uint8_t)next();
+                }
+                bd_qu8_add_ref(a, bb, n, want, &ap);
+                memcpy(got, bb, n);
+                t->add_lut(a, got, n, got, lut);
+                lutcases++;
+                lutbad += memcmp(got, want, n) != 0;
+            }
+            CHECK(lutbad == 0, "%s add_lut: %d of %d cases differ from the reference", t->isa, lutbad, lutcases);
+            printf("  %s: add_lut %d cases, %d differ\n", t->isa, lutcases, lutbad);
         }
         if (t->quantize_f32) {          /* the input QUANTIZE: ties, near-ties, NaN, inf, tails */
             enum { NQ = 70001 };

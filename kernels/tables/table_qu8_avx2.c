@@ -20,6 +20,7 @@ const bd_qu8_kernels bd_qu8_kernels_avx2 = {
     .dw_packed_size = bd_qu8_dw_packed_size_avx2,
     .dw_pack = bd_qu8_dw_pack_avx2,
     .dwconv3x3_packed = bd_qu8_dwconv3x3_packed_avx2,
+    .add_lut = bd_qu8_add_lut_avx2,
     .quantize_f32 = bd_qu8_quantize_f32_avx2,
 };
 #endif

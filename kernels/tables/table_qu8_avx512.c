@@ -21,6 +21,7 @@ const bd_qu8_kernels bd_qu8_kernels_avx512vnni = {
     .dw_packed_size = bd_qu8_dw_packed_size_avx512,
     .dw_pack = bd_qu8_dw_pack_avx512,
     .dwconv3x3_packed = bd_qu8_dwconv3x3_packed_avx512,
+    .add_lut = bd_qu8_add_lut_avx2,
     .quantize_f32 = bd_qu8_quantize_f32_avx512,
 };
 #endif

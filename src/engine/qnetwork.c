@@ -79,6 +79,7 @@ static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
     n->packed = NULL;
     memset(n->pw, 0, sizeof n->pw);
     memset(n->dw, 0, sizeof n->dw);
+    memset(n->add_lut, 0, sizeof n->add_lut);
     n->packed_for = k;
     if (!k->pw_packed_size)
         return 0;
@@ -93,10 +94,14 @@ static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
             total += (sz + 63) / 64 * 64;
         }
     }
+    size_t lut_off[MNV2_BLOCKS];
     for (int i = 0; i < MNV2_BLOCKS; i++) {     /* the depthwise weights, where it packs */
         dw_off[i] = total;
         if (k->dw_packed_size)
             total += (k->dw_packed_size(n->m->blocks[i].depthwise.cout) + 63) / 64 * 64;
+        lut_off[i] = total;                     /* the residual ADD's table, where it has one */
+        if (k->add_lut && n->q->blocks[i].has_add)
+            total += (BD_QU8_ADD_LUT_BYTES + 63) / 64 * 64;
     }
     if (total && posix_memalign((void **)&n->packed, 64, total)) {
         n->packed = NULL;
@@ -137,7 +142,23 @@ static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
         n->dw[i] = n->packed + dw_off[i];
         k->dw_pack(L->weight, L->bias, n->m->blocks[i].depthwise.cout, &L->conv, n->dw[i]);
     }
+    for (int i = 0; k->add_lut && i < MNV2_BLOCKS; i++)
+        if (n->q->blocks[i].has_add) {
+            n->add_lut[i] = n->packed + lut_off[i];
+            bd_qu8_add_lut_build(k, &n->q->blocks[i].add, n->add_lut[i]);
+        }
     return 0;
+}
+
+/* Block i's residual ADD of n values, out = ADD(x, y) (out may be y): by table lookup where
+ * the table has it. */
+void bd_qnetwork_add_run(const bd_qnetwork *n, const bd_qu8_kernels *k, int i, const uint8_t *x,
+                         const uint8_t *y, size_t count, uint8_t *out)
+{
+    if (n->packed_for == k && n->add_lut[i])
+        k->add_lut(x, y, count, out, n->add_lut[i]);
+    else
+        k->add(x, y, count, out, &n->q->blocks[i].add);
 }
 
 /* Block i's depthwise on rows of its input: on the packed weights where the table has them. */
@@ -457,7 +478,7 @@ void bd_qnetwork_run(bd_qnetwork *n, const bd_qu8_kernels *k, bd_qlayer_observer
         bd_qnetwork_pw_run(n, k, 2 * i + 1, depthwise, (int)hw, cexp, y, cout);
         observe(obs, ctx, scope, "project/add_fold", y, p->out_h, p->out_w, cout);
         if (b->has_add && p->residual) {
-            k->add(x, y, hw * cout, y, &b->add);
+            bd_qnetwork_add_run(n, k, i, x, y, hw * cout, y);
             observe(obs, ctx, scope, "add", y, p->out_h, p->out_w, cout);
         }
         uint8_t *t = x; x = y; y = t;

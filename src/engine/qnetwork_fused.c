@@ -40,7 +40,8 @@ static void qband_layers(void *ctx, const unsigned char *dw_in, int rows, int pa
     bd_qnetwork_dw_run(c->n, c->k, c->i, dw_in, rows, D, oy1 - oy, pad_top);
     bd_qnetwork_pw_run(c->n, c->k, 2 * c->i + 1, D, (int)px, p->cexp, y, p->cout);
     if (b->has_add && p->residual)
-        c->k->add(c->x + (size_t)oy * p->in_w * p->cin, y, px * p->cout, y, &b->add);
+        bd_qnetwork_add_run(c->n, c->k, c->i, c->x + (size_t)oy * p->in_w * p->cin, y,
+                            px * p->cout, y);
 }
 
 int bd_qnetwork_block_fused(const bd_qnetwork *n, const bd_qu8_kernels *k, int i,

@@ -1,5 +1,5 @@
 /* qnetwork_internal.h — private to src/engine/qnetwork*.c: the int8 network object (its
- * plan, its arena of uint8 activations, the packed 1x1 and depthwise weights) and the fused execution of
+ * plan, its arena of uint8 activations, the packed 1x1 and depthwise weights, the ADD tables) and the fused execution of
  * a block (qnetwork_fused.c), which qnetwork.c's layer list calls where it pays. */
 #ifndef BACKDROP_ENGINE_QNETWORK_INTERNAL_H
 #define BACKDROP_ENGINE_QNETWORK_INTERNAL_H
@@ -28,6 +28,7 @@ struct bd_qnetwork {
     unsigned char *packed;
     void *pw[MAX_PW];                 /* per 1x1 layer: its packed weights, or NULL */
     void *dw[MNV2_BLOCKS];            /* per block: its packed depthwise weights, or NULL */
+    uint8_t *add_lut[MNV2_BLOCKS];    /* per block: its residual ADD as a table, or NULL */
     int32_t *proj_bias0;              /* concat_projection's packed bias as packed */
     int32_t *proj_bias;               /* its bias with the pooled half folded in (per run) */
 };
@@ -45,6 +46,10 @@ void bd_qnetwork_pw_run(const bd_qnetwork *n, const bd_qu8_kernels *k, int idx, 
  * into out_rows output rows, on the packed weights where the table packs them. */
 void bd_qnetwork_dw_run(const bd_qnetwork *n, const bd_qu8_kernels *k, int i, const uint8_t *in,
                         int rows, uint8_t *out, int out_rows, int pad_top);
+
+/* Block i's residual ADD, out = ADD(x, y) on count values (out may be y). */
+void bd_qnetwork_add_run(const bd_qnetwork *n, const bd_qu8_kernels *k, int i, const uint8_t *x,
+                         const uint8_t *y, size_t count, uint8_t *out);
 
 /* Runs block i (x -> y) fused, band by band, if that pays for this block (qnetwork_fused.c
  * says when) and the scratch holds one band per thread: returns 1. Returns 0, having done
