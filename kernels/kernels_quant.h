@@ -32,6 +32,10 @@ typedef struct bd_qu8_requant {
     int32_t flt;
     int32_t acc_lo, acc_hi;
     float fm, fc, fcn;
+    /* fwide (with flt): the range is 0..255 and the line leaves it beyond the window's ends
+     * (at most 0 below, at least 255 above), so the accumulator needs no clamp when the
+     * result goes through saturating packs to bytes: convert, fma, round, pack */
+    int32_t fwide;
 } bd_qu8_requant;
 
 /* The operands of one convolution besides the tensors. */

@@ -117,7 +117,7 @@ static int run_pw(const bd_qu8_kernels *t, const pw_case *c, char *why, size_t w
         p.rq.out_zp = p.rq.lo;
     if (next() % 3)                       /* the float form, where it can be proven */
         bd_qu8_requant_float(&p.rq, 0);
-    float_cases += p.rq.flt;
+    float_cases += p.rq.flt != 0;
     bd_qu8_pwconv_ref(in, m, k, want, n, w, bias, &p);
     int ok = 1;
     size_t sz = t->pw_packed_size(k, n);
@@ -173,7 +173,7 @@ static int run_dw(const bd_qu8_kernels *t, int c, int w, int h, int s, int d, in
     p.rq.hi = (int32_t)(next() % 3 == 0 ? 155 + next() % 100 : 255);
     if (next() % 3)
         bd_qu8_requant_float(&p.rq, 1);
-    float_cases += p.rq.flt;
+    float_cases += p.rq.flt != 0;
     bd_qu8_dwconv3x3_ref(in, h, w, c, want, oh, ow, wt, bias, s, d, pt, pl, &p);
     memset(got, 0xA5, (size_t)oh * ow * c);
     t->dwconv3x3(in, h, w, c, got, oh, ow, wt, bias, s, d, pt, pl, &p);

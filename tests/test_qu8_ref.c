@@ -418,7 +418,7 @@ static void test_small_ops(void)
  * (bd_qu8_conv_setup) and for ties (M = 2^30). */
 static void test_float_requant(void)
 {
-    int proven = 0, tried = 0, bad = 0;
+    int proven = 0, tried = 0, bad = 0, wide = 0;
     for (int it = 0; it < 400; it++) {
         bd_qu8_conv p;
         random_conv(&p, 0, 0, 1 + (int)(next() % 64));
@@ -443,6 +443,14 @@ static void test_float_requant(void)
                                : bd_qu8_mbqm(acc, rq->multiplier, rq->shift);
             v = v > 255 - rq->out_zp ? 255 : v + rq->out_zp;      /* (no int32 overflow) */
             const int32_t want = v < rq->lo ? rq->lo : v > rq->hi ? rq->hi : v;
+            /* rq->fwide: the unclamped line, saturated to 0..255 as the packs do */
+            float yw = nearbyintf(fmaf((float)acc, rq->fm, rq->flt == 2 && acc < 0 ? rq->fcn : rq->fc));
+            yw = yw < 0.0f ? 0.0f : yw > 255.0f ? 255.0f : yw;
+            if (rq->fwide && yw != (float)want && !bad++)
+                CHECK(0, "float requantisation without the clamp: acc %d gives %g, the fixed "
+                      "point %d (M %d shift %d zp %d)", acc, (double)yw, want, rq->multiplier,
+                      rq->shift, rq->out_zp);
+            wide += rq->fwide && acc == rq->acc_lo;
             if (y != (float)want && !bad++)
                 CHECK(0, "float requantisation: acc %d gives %g, the fixed point %d (M %d shift "
                       "%d zp %d range %d..%d)", acc, (double)y, want, rq->multiplier, rq->shift,
@@ -451,8 +459,9 @@ static void test_float_requant(void)
     }
     CHECK(bad == 0, "float requantisation: %d accumulators differ", bad);
     CHECK(proven > 40, "float requantisation proven for only %d of %d set-ups", proven, tried);
-    printf("  float requantisation: proven for %d of %d set-ups, checked outside the window\n",
-           proven, tried);
+    CHECK(wide > 10, "the unclamped float form only for %d set-ups", wide);
+    printf("  float requantisation: proven for %d of %d set-ups (%d unclamped), checked outside "
+           "the window\n", proven, tried, wide);
     /* where no line can be exact it must say so: rounding half away from zero on both sides
      * of the zero point, a multiplier above one, a window wider than 2^17 */
     bd_qu8_requant r = {.multiplier = 1 << 30, .shift = -3, .out_zp = 128, .lo = 0, .hi = 255};

@@ -167,12 +167,14 @@ static void pixel(const uint8_t *const tap[9], int c, const dw_block *blk, const
 
 /* The requantisation of a run: mode bit 0 the one-rounding form, bit 1 the clamp (needed
  * only for a range narrower than 0..255, which the saturating packs give); mode 4 the
- * float form (qu8_rq8_float). */
+ * float form (qu8_rq8_float), mode 5 that without the accumulator clamp (rq->fwide). */
 static inline __m256i rq_mode(__m256i acc, const qu8_rq8 *f, const bd_qu8_requant *rq,
                               const int mode)
 {
     if (mode == 4)                   /* the float form: in lo..hi already */
         return qu8_rq8_float(acc, f);
+    if (mode == 5)                   /* unclamped (rq->fwide): the packs saturate */
+        return qu8_rq8_float_wide(acc, f);
     const __m256i v = mode & 1 ? qu8_rq8_fast(acc, f, 0) : qu8_up8_raw(acc, rq);
     return mode & 2 ? _mm256_min_epi32(_mm256_max_epi32(v, f->lo), f->hi) : v;
 }
@@ -266,24 +268,27 @@ static void run32_mode(int mode, DW_ARGS, const dw_block32 *b, const qu8_rq8 *f,
     case 1: run32(DW_PASS, b, f, rq, 1, o, ostep); break;
     case 2: run32(DW_PASS, b, f, rq, 2, o, ostep); break;
     case 3: run32(DW_PASS, b, f, rq, 3, o, ostep); break;
-    default: run32(DW_PASS, b, f, rq, 4, o, ostep); break;
+    case 4: run32(DW_PASS, b, f, rq, 4, o, ostep); break;
+    default: run32(DW_PASS, b, f, rq, 5, o, ostep); break;
     }
 }
 
 static void run16_mode(int mode, int eight, DW_ARGS, const dw_block *b, const qu8_rq8 *f,
                        const bd_qu8_requant *rq, uint8_t *o, size_t ostep)
 {
-    switch (mode + 5 * eight) {
+    switch (mode + 6 * eight) {
     case 0: run16(DW_PASS, b, f, rq, 0, 0, o, ostep); break;
     case 1: run16(DW_PASS, b, f, rq, 1, 0, o, ostep); break;
     case 2: run16(DW_PASS, b, f, rq, 2, 0, o, ostep); break;
     case 3: run16(DW_PASS, b, f, rq, 3, 0, o, ostep); break;
     case 4: run16(DW_PASS, b, f, rq, 4, 0, o, ostep); break;
-    case 5: run16(DW_PASS, b, f, rq, 0, 1, o, ostep); break;
-    case 6: run16(DW_PASS, b, f, rq, 1, 1, o, ostep); break;
-    case 7: run16(DW_PASS, b, f, rq, 2, 1, o, ostep); break;
-    case 8: run16(DW_PASS, b, f, rq, 3, 1, o, ostep); break;
-    default: run16(DW_PASS, b, f, rq, 4, 1, o, ostep); break;
+    case 5: run16(DW_PASS, b, f, rq, 5, 0, o, ostep); break;
+    case 6: run16(DW_PASS, b, f, rq, 0, 1, o, ostep); break;
+    case 7: run16(DW_PASS, b, f, rq, 1, 1, o, ostep); break;
+    case 8: run16(DW_PASS, b, f, rq, 2, 1, o, ostep); break;
+    case 9: run16(DW_PASS, b, f, rq, 3, 1, o, ostep); break;
+    case 10: run16(DW_PASS, b, f, rq, 4, 1, o, ostep); break;
+    default: run16(DW_PASS, b, f, rq, 5, 1, o, ostep); break;
     }
 }
 
@@ -350,7 +355,7 @@ void QU8_DW_PACKED_NAME(const uint8_t *in, int h, int w, int c, uint8_t *out, in
     }
     memset(zrow, (int)p->in_zp, zlen);
     const qu8_rq8 f = qu8_rq8_setup(&p->rq, 1);
-    const int mode = f.flt == 1 ? 4 : f.fast | f.clamp << 1;   /* (flt 2 is never upward) */
+    const int mode = f.flt == 1 ? 4 + f.wide : f.fast | f.clamp << 1;   /* (flt 2 is never upward) */
     /* interior pixels: the window x0 .. x0 + 2 d inside the image */
     int ox_lo = (pad_left + stride - 1) / stride, ox_hi = (w - 1 - 2 * dilation + pad_left) / stride + 1;
     if (w - 1 - 2 * dilation + pad_left < 0)

@@ -58,10 +58,13 @@ typedef struct {
  * broadcasts and mr x nb vpmaddwd + vpaddd, the accumulators in registers. Rows past
  * `rows` are computed on copies of the last row and not stored. */
 /* The requantisation of one vector in the form chosen for the call (a constant once
- * inlined): 0 whichever rq allows (qu8_rq8_any), 1 and 2 the float forms. */
+ * inlined): 0 whichever rq allows (qu8_rq8_any), 1 and 2 the float forms, 3 and 4 the same
+ * without the accumulator clamp (rq->fwide: every result goes through the saturating
+ * packs of qu8_bytes8 / qu8_bytes16). */
 static inline __m256i rq_form(__m256i acc, const pw_ctx *c, const int form)
 {
     return form == 1 ? qu8_rq8_float(acc, &c->f) : form == 2 ? qu8_rq8_float2(acc, &c->f)
+         : form == 3 ? qu8_rq8_float_wide(acc, &c->f) : form == 4 ? qu8_rq8_float2_wide(acc, &c->f)
                      : qu8_rq8_any(acc, &c->f, c->rq, 0);
 }
 
@@ -197,12 +200,14 @@ void bd_qu8_pwconv_packed_avx2(const uint8_t *in, int m, int k, uint8_t *out, in
      * where there are only 1, 2 or 4 blocks, 6 rows x 2 (or 1) blocks */
     const int six = nb <= 2 || nb == 4, mr = six ? 6 : 4;
     const int tiles = (m + mr - 1) / mr;
-    const int form = c.f.flt == 1 ? 1 : c.f.flt == 2 ? 2 : 0;
+    const int form = c.f.flt == 1 || c.f.flt == 2 ? c.f.flt + 2 * c.f.wide : 0;
     #pragma omp parallel for schedule(static)
     for (int ti = 0; ti < tiles; ti++) {
         switch (form) {
         case 1: tiles_of_rows(in, m, k, p, &c, ti, six, mr, nb, out, 1); break;
         case 2: tiles_of_rows(in, m, k, p, &c, ti, six, mr, nb, out, 2); break;
+        case 3: tiles_of_rows(in, m, k, p, &c, ti, six, mr, nb, out, 3); break;
+        case 4: tiles_of_rows(in, m, k, p, &c, ti, six, mr, nb, out, 4); break;
         default: tiles_of_rows(in, m, k, p, &c, ti, six, mr, nb, out, 0); break;
         }
     }

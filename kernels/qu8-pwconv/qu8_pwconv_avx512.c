@@ -60,11 +60,12 @@ void bd_qu8_pw_pack_avx512(const uint8_t *w, const int32_t *bias, int k, int n,
                 }
 }
 
-/* the one-rounding form unclamped, or a float form (form 1, 2; in lo..hi already): the packs
- * and the byte clamp after it make either exact */
+/* the one-rounding form unclamped, or a float form (form 1, 2: in lo..hi already; 3, 4: not
+ * clamped, rq->fwide): the packs and the byte clamp after them make each exact */
 static inline __m512i rq16(__m512i acc, const qu8_rq16 *f, const int form)
 {
     return form == 1 ? qu8_rq16_float(acc, f) : form == 2 ? qu8_rq16_float2(acc, f)
+         : form == 3 ? qu8_rq16_float_wide(acc, f) : form == 4 ? qu8_rq16_float2_wide(acc, f)
                      : qu8_rq16_core(acc, f);
 }
 
@@ -73,7 +74,7 @@ static inline __m512i rq16(__m512i acc, const qu8_rq16 *f, const int form)
 static inline __m128i bytes16(__m512i acc, const qu8_rq16 *f, const bd_qu8_requant *rq,
                               const int form)
 {
-    return form ? _mm512_cvtepi32_epi8(rq16(acc, f, form))
+    return form ? _mm512_cvtepi32_epi8(rq16(acc, f, form > 2 ? form - 2 : form))  /* (clamped) */
          : f->fast ? _mm512_cvtepi32_epi8(qu8_rq16_clamp(qu8_rq16_core(acc, f), f))
                    : requant16(acc, rq);
 }
@@ -366,13 +367,18 @@ void bd_qu8_pwconv_packed_avx512(const uint8_t *in, int m, int k, uint8_t *out, 
             tile_rows(in, m, k, out, n, b2, pw, kg, kfull, nb, bstride, ti * MR, p, &f, i,  \
                       cvec, fm);                                                            \
     } while (0)
-    switch (f.flt * 2 + inl) {
+    const int form = f.flt == 1 || f.flt == 2 ? f.flt + 2 * f.wide : 0;
+    switch (form * 2 + inl) {
     case 0: ROWS(0, 0); break;
     case 1: ROWS(1, 0); break;
     case 2: ROWS(0, 1); break;
     case 3: ROWS(1, 1); break;
     case 4: ROWS(0, 2); break;
-    default: ROWS(1, 2); break;
+    case 5: ROWS(1, 2); break;
+    case 6: ROWS(0, 3); break;
+    case 7: ROWS(1, 3); break;
+    case 8: ROWS(0, 4); break;
+    default: ROWS(1, 4); break;
     }
 #undef ROWS
 }

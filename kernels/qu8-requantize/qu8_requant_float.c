@@ -85,6 +85,7 @@ static int line_is_exact(const int64_t *steps, const bd_qu8_requant *rq, int32_t
 void bd_qu8_requant_float(bd_qu8_requant *rq, int upward)
 {
     rq->flt = 0;
+    rq->fwide = 0;
     if (rq->multiplier <= 0 || rq->shift > 0 || rq->lo > rq->hi)
         return;
     /* mbqm_upward wraps within 2^(r-1) of INT32_MAX (kernels_fixedpoint.h), which would
@@ -132,4 +133,11 @@ void bd_qu8_requant_float(bd_qu8_requant *rq, int upward)
                 rq->acc_hi = (int32_t)a1;
             }
     }
+    /* Unclamped, the line is still nondecreasing beyond the window (the conversion of a
+     * larger accumulator, exact or not, is not smaller), so with the range 0..255 the packs'
+     * saturation does the clamp if the line is at most 0 just below the window and at least
+     * 255 just above it; fm <= 1/2 keeps |acc * fm + fc| inside int32 for every int32 acc. */
+    rq->fwide = rq->flt && rq->lo == 0 && rq->hi == 255 && rq->fm <= 0.5f &&
+                line(rq->acc_lo - 1, rq->fm, rq->fc, rq->fcn) <= 0.0f &&
+                line(rq->acc_hi + 1, rq->fm, rq->fc, rq->fcn) >= 255.0f;
 }

@@ -112,6 +112,7 @@ typedef struct {
     int fast;
     int clamp;       /* 0: the range is 0..255, which the saturating packs to bytes give */
     int flt;         /* rq->flt: the float32 form (below), proven exact at model load */
+    int wide;        /* rq->fwide */
     __m256i alo, ahi;
     __m256 fm, fc, fcn;
 } qu8_rq8;
@@ -133,6 +134,7 @@ static inline qu8_rq8 qu8_rq8_setup(const bd_qu8_requant *rq, int upward)
     f.lo = _mm256_set1_epi32(rq->lo);
     f.hi = _mm256_set1_epi32(rq->hi);
     f.flt = rq->flt;
+    f.wide = rq->flt && rq->fwide;
     f.alo = _mm256_set1_epi32(rq->acc_lo);
     f.ahi = _mm256_set1_epi32(rq->acc_hi);
     f.fm = _mm256_set1_ps(rq->fm);
@@ -148,6 +150,19 @@ static inline __m256i qu8_rq8_float(__m256i acc, const qu8_rq8 *f)
 {
     const __m256i a = _mm256_min_epi32(_mm256_max_epi32(acc, f->alo), f->ahi);
     return _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_cvtepi32_ps(a), f->fm, f->fc));
+}
+
+/* rq->fwide: no clamp of the accumulator (results outside 0..255 only where the output is
+ * 0 or 255: the saturating packs to bytes must follow) */
+static inline __m256i qu8_rq8_float_wide(__m256i acc, const qu8_rq8 *f)
+{
+    return _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), f->fm, f->fc));
+}
+
+static inline __m256i qu8_rq8_float2_wide(__m256i acc, const qu8_rq8 *f)
+{
+    const __m256 c = _mm256_blendv_ps(f->fc, f->fcn, _mm256_castsi256_ps(acc));
+    return _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), f->fm, c));
 }
 
 /* flt 2: fcn where the clamped accumulator is negative (vblendvps picks by the sign bit) */

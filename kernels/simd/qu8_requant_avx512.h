@@ -70,6 +70,7 @@ typedef struct {
     __m128i left, sh;
     int fast, has_left;
     int flt;                         /* rq->flt: the float32 form, qu8_rq16_float */
+    int wide;                        /* rq->fwide */
     __m512i alo, ahi;
     __m512 fm, fc, fcn;
 } qu8_rq16;
@@ -91,6 +92,7 @@ static inline qu8_rq16 qu8_rq16_setup(const bd_qu8_requant *rq, int upward)
     /* the low dwords of the even products' qwords at even lanes, of the odd ones at odd */
     f.odd = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
     f.flt = rq->flt;
+    f.wide = rq->flt && rq->fwide;
     f.alo = _mm512_set1_epi32(rq->acc_lo);
     f.ahi = _mm512_set1_epi32(rq->acc_hi);
     f.fm = _mm512_set1_ps(rq->fm);
@@ -107,6 +109,22 @@ static inline __m512i qu8_rq16_float(__m512i acc, const qu8_rq16 *f)
 {
     const __m512i a = _mm512_min_epi32(_mm512_max_epi32(acc, f->alo), f->ahi);
     const __m512 y = _mm512_fmadd_round_ps(_mm512_cvtepi32_ps(a), f->fm, f->fc,
+                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    return _mm512_cvt_roundps_epi32(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
+/* rq->fwide: without the accumulator clamp, for results that go through saturating packs */
+static inline __m512i qu8_rq16_float_wide(__m512i acc, const qu8_rq16 *f)
+{
+    const __m512 y = _mm512_fmadd_round_ps(_mm512_cvtepi32_ps(acc), f->fm, f->fc,
+                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    return _mm512_cvt_roundps_epi32(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
+static inline __m512i qu8_rq16_float2_wide(__m512i acc, const qu8_rq16 *f)
+{
+    const __m512 c = _mm512_mask_blend_ps(_mm512_movepi32_mask(acc), f->fc, f->fcn);
+    const __m512 y = _mm512_fmadd_round_ps(_mm512_cvtepi32_ps(acc), f->fm, c,
                                            _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     return _mm512_cvt_roundps_epi32(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
