@@ -189,25 +189,35 @@ static void stem_im2col_row(const bd_net_plan *pl, const uint8_t *in, int oy, in
         src[ky] = y >= 0 && y < pl->in_h ? in + (size_t)y * pl->in_w * cin : NULL;
         all &= src[ky] != NULL;
     }
+    const uint8_t *in_end = in + (size_t)pl->in_h * pl->in_w * cin;
     for (int ox = 0; ox < ow; ox++) {
         uint8_t *d = col + (size_t)ox * kk;
         const int x0 = 2 * ox - pl->stem_pad_left;
-        if (cin == 3)
-            d[27] = zp;                       /* kk = 28 */
-        else
-            memset(d + 9 * cin, zp, (size_t)(kk - 9 * cin));
         if (all && x0 >= 0 && x0 + 2 < pl->in_w) {
             const size_t o = (size_t)x0 * cin;
-            if (cin == 3) {                   /* constant sizes: inlined moves */
+            if (cin == 3 && src[2] + o + 16 <= in_end) {
+                /* three 16-byte moves, each overwriting the previous one's 7 extra bytes
+                 * (the last one's reach into the next pixel's row, written after it, or
+                 * the slack past the chunk), then the padding byte */
+                memcpy(d, src[0] + o, 16);
+                memcpy(d + 9, src[1] + o, 16);
+                memcpy(d + 18, src[2] + o, 16);
+                d[27] = zp;                   /* kk = 28 */
+                continue;
+            }
+            if (cin == 3) {
+                d[27] = zp;
                 memcpy(d, src[0] + o, 9);
                 memcpy(d + 9, src[1] + o, 9);
                 memcpy(d + 18, src[2] + o, 9);
             } else {
+                memset(d + 9 * cin, zp, (size_t)(kk - 9 * cin));
                 for (int ky = 0; ky < 3; ky++)
                     memcpy(d + (size_t)ky * 3 * cin, src[ky] + o, 3 * (size_t)cin);
             }
             continue;
         }
+        memset(d + 9 * cin, zp, (size_t)(kk - 9 * cin));
         for (int ky = 0; ky < 3; ky++)
             for (int kx = 0; kx < 3; kx++) {
                 const int x = x0 + kx;
@@ -227,6 +237,7 @@ static void stem_im2col_row(const bd_net_plan *pl, const uint8_t *in, int oy, in
  * kernel's own parallel loop, nested, runs on this thread alone). The same integer sums as
  * the direct convolution. Returns 0 if it did not apply. */
 #define STEM_CHUNK (64 * 1024)
+#define STEM_SLACK 16            /* bytes past a chunk's rows that its gather may write */
 
 static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint8_t *in,
                        uint8_t *out)
@@ -241,8 +252,8 @@ static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint
     int chunk = (int)(STEM_CHUNK / row);
     if (chunk < 1)
         chunk = 1;
-    if ((size_t)chunk * row > share)
-        chunk = (int)(share / row);
+    if ((size_t)chunk * row + STEM_SLACK > share)     /* (the 16-byte moves' reach) */
+        chunk = share > STEM_SLACK ? (int)((share - STEM_SLACK) / row) : 0;
     if (n->packed_for != k || !n->pw[0] || chunk < 1)
         return 0;
     uint8_t *scratch = bd_qnetwork_buffer(n, Q_DEPTHWISE);
