@@ -5,7 +5,8 @@
  * - the segmenter API with BD_PRECISION_INT8 says so (bd_segmenter_get_info), its labels equal
  *   the same reference, its soft mask is a probability, its arena is smaller than the f32 one;
  * - `backdrop blur --precision int8` writes its output; `--precision f32` on the same file
- *   runs the float network (a different arena) and gives labels close to the int8 ones.
+ *   runs the float network (a different arena) and gives labels close to the int8 ones;
+ * - the default precision is int8 for that file, f32 for one converted from a float model.
  * Needs $SHARED/golden_int8 and weights/deeplabv3_mnv2_dm05_pascal_quant.bdw (else skipped).
  */
 #include <math.h>
@@ -21,6 +22,7 @@
 #include "io/image_io.h"
 
 #define WEIGHTS "weights/deeplabv3_mnv2_dm05_pascal_quant.bdw"
+#define FLOAT_WEIGHTS "weights/deeplabv3_mnv2_dm05_pascal.bdw"   /* from the float graph */
 #define STEM "cat_chelsea"
 
 static int exists(const char *p)
@@ -132,6 +134,29 @@ int main(void)
     }
     CHECK(arena[0] && arena[1] && arena[0] * 2 < arena[1], "int8 arena %zu bytes vs f32 %zu",
           arena[0], arena[1]);
+    /* the default: int8 for a file that has it, f32 for a float-only one */
+    const char *files[2] = {WEIGHTS, FLOAT_WEIGHTS};
+    for (int f = 0; f < 2; f++) {
+        bd_model *fm = f ? (exists(FLOAT_WEIGHTS) ? bd_model_load(FLOAT_WEIGHTS, err, sizeof err) : NULL) : m;
+        if (f && !fm) {
+            CHECK(!exists(FLOAT_WEIGHTS), "%s", err);
+            SKIP("test_cli_precision: the float-only default: %s missing (make weights)", FLOAT_WEIGHTS);
+            continue;
+        }
+        if (!fm)
+            continue;
+        bd_segmenter *s = bd_segmenter_new(fm, NULL, err, sizeof err);
+        CHECK(s != NULL, "%s", err);
+        if (s) {
+            bd_segmenter_info info;
+            bd_segmenter_get_info(s, &info);
+            CHECK(!strcmp(info.precision, f ? "f32" : "int8"), "%s: the default precision is %s",
+                  files[f], info.precision);
+            bd_segmenter_free(s);
+        }
+        if (f)
+            bd_model_free(fm);
+    }
     printf("test_cli_precision: arena int8 %.1f MB, f32 %.1f MB\n", arena[0] / 1048576.0,
            arena[1] / 1048576.0);
     free(labels[0]);

@@ -1,16 +1,17 @@
 /* test_effects_real.c — the effects on real photos, as a user runs them ($BIN):
  * person_astronaut.png (person), cat_chelsea.png (--class cat), car_rear_motionblur.jpg
- * (--class car). The subject and the background are taken from the golden label maps of
- * the default model (golden/mnv2_quant_os16/<photo>/labels.png, made independently of this
- * project), shrunk by a safety margin m (4 % of the longer side) away from their common edge,
- * where the matte is meant to be soft. In those cores:
+ * (--class car). The subject and the background are taken from the label maps of TFLite's
+ * integer reference for the default model, which a user's run (int8 by default) computes
+ * (golden_int8/mnv2_quant_u8_os16/<photo>/labels.png, made independently of this
+ * project), shrunk by a safety margin m (4 % of the longer side) away from their common
+ * edge, where the matte is meant to be soft. In those cores:
  *   - the subject is unchanged (blur, gray, replace, cutout) and opaque (cutout, mask);
  *   - the background is exactly what was asked: gray R == G == B == BT.601 luma, replace
  *     --color white == 255, cutout alpha 0, mask 0; --invert swaps the two;
  *   - blur smooths the background, and without a halo: in the background between m/2 and m
  *     from the subject, a strong masked blur (sigma 4 % of the image) stays much closer to
  *     the photo than a plain blur of the same sigma, which drags the subject's colours out.
- * Each check allows 2 % of the core to disagree (the network is not the golden's).
+ * Each check allows 2 % of the core to disagree (the matte is soft, and refined).
  * Needs $BIN and $SHARED; weights from weights/ or $BACKDROP_WEIGHTS_DIR.
  */
 #include <math.h>
@@ -102,7 +103,7 @@ static int load_photo(photo *p)
     p->w = p->img.w;
     p->h = p->img.h;
     bd_image lab;
-    snprintf(path, sizeof path, "%s/golden/mnv2_quant_os16/%s/labels.png", shared, p->stem);
+    snprintf(path, sizeof path, "%s/golden_int8/mnv2_quant_u8_os16/%s/labels.png", shared, p->stem);
     if (bd_image_load(path, &lab, err, sizeof err)) {
         CHECK(0, "%s", err);
         return -1;
@@ -314,7 +315,7 @@ int main(void)
     const char *wdir = getenv("BACKDROP_WEIGHTS_DIR");
     snprintf(model, sizeof model, "%s/deeplabv3_mnv2_pascal.bdw", wdir && *wdir ? wdir : "weights");
     char probe[1024];
-    snprintf(probe, sizeof probe, "%s/golden/mnv2_quant_os16/person_astronaut/labels.png", shared);
+    snprintf(probe, sizeof probe, "%s/golden_int8/mnv2_quant_u8_os16/person_astronaut/labels.png", shared);
     if (!bin || !*bin || !exists(bin)) {
         SKIP("test_effects_real: $BIN (the CLI) not set or missing");
         return check_done("test_effects_real");

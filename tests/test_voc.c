@@ -5,7 +5,8 @@
  * (ground-truth 255 = void ignored), mIoU over the classes with union > 0 and over the
  * classes present in the ground truth, pixel accuracy, and pixel accuracy per image.
  * The oracle's numbers are parsed from that file and ours must agree within a fraction of
- * a point (it decoded the JPEGs with libjpeg, we use stb). Default (fastest) kernels.
+ * a point (it decoded the JPEGs with libjpeg, we use stb). Default (fastest) kernels, the
+ * float network (f32; tests/test_voc_int8.c runs the int8 one).
  * Needs $SHARED (default ../shared); weights from weights/ or $BACKDROP_WEIGHTS_DIR.
  * Both being absent is a failure, not a skip.
  */
@@ -241,7 +242,7 @@ static void run_config(config *c, const char *voc, const char *wdir, double *sec
         return;
     CHECK(m->num_classes == NCLS, "%s: %d classes, not the %d of PASCAL VOC", c->id,
           m->num_classes, NCLS);
-    bd_segmenter_opts so = {.output_stride = c->os};
+    bd_segmenter_opts so = {.output_stride = c->os, .precision = BD_PRECISION_F32};
     bd_segmenter *seg = bd_segmenter_new(m, &so, err, sizeof err);
     CHECK(seg != NULL, "%s: %s", c->id, err);
     score s;

@@ -46,8 +46,9 @@ int cli_check_output(const char *out, const char *const *reads, const char *cons
  * -1 for anything else (precision.c). */
 int cli_parse_precision(const char *s, int *precision);
 #define CLI_PRECISION_HELP \
-    "  --precision P      f32 (default) or int8: the uint8 network as TFLite's reference\n" \
-    "                     integer kernels compute it (files from uint8 models; see info)\n"
+    "  --precision P      int8: the uint8 network as TFLite's reference integer kernels\n" \
+    "                     compute it (the default for files from uint8 models; see info),\n" \
+    "                     or f32: the float network (every file; the default for the rest)\n"
 
 int cli_info(int argc, char **argv);
 int cli_bench(int argc, char **argv);

@@ -46,8 +46,9 @@ static void usage(FILE *to)
         "  --per-run    print every run's time\n"
         "  --layers     one more run, timed layer by layer (ms, GFLOP/s per layer; for\n"
         "               int8 GOP/s: 2 x integer multiply-adds / time)\n"
-        "  --precision P  f32 (default) or int8 (files from uint8 models; the same MACs;\n"
+        "  --precision P  int8 (the default for files from uint8 models; the same MACs;\n"
         "               $BACKDROP_ISA_INT8=scalar|avx2|avx512vnni|neon|neondot forces a table)\n"
+        "               or f32 (every file; the default for the others)\n"
         "  $BACKDROP_ISA=scalar|avx2|avx512|neon forces a kernel table.\n"
         "  Last line: network median_ms=X min_ms=Y max_ms=Z gflops=G\n",
         cli_default_model(), omp_get_max_threads());
@@ -280,6 +281,8 @@ int cli_bench(int argc, char **argv)
         return BD_EXIT_FAIL;
     }
     o.model = model_path;
+    if (!o.precision)                  /* as the segmenter: int8 wherever the file has it */
+        o.precision = m->q ? BD_PRECISION_INT8 : BD_PRECISION_F32;
     int os = o.os ? o.os : m->export_output_stride;
     int size = o.size ? o.size : m->input_size;
     bd_network *net = bd_network_new(m, size, size, os, err, sizeof err);

@@ -49,8 +49,8 @@ static void print_meta(const bd_model *m)
     if (bd_weights_meta(f, "bn_epsilon", v, sizeof v))
         printf("batch-norm eps    %s\n", v);
     if (m->q)
-        printf("precisions        int8 f32 (--precision int8|f32; the uint8 network as TFLite "
-               "computes it, or its exact float dequantisation)\n"
+        printf("precisions        int8 f32 (--precision int8|f32: the uint8 network as TFLite "
+               "computes it, the default, or its exact float dequantisation)\n"
                "int8 input        q = round(x / %.9g) + %d\n", m->q->input.scale,
                (int)m->q->input.zp);
     else

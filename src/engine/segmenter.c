@@ -70,6 +70,8 @@ bd_segmenter *bd_segmenter_new(const bd_model *m, const bd_segmenter_opts *opts,
     s->in_h = o.input_height;
     s->threads = o.threads;
     s->release_after_run = o.release_after_run;
+    if (o.precision == BD_PRECISION_DEFAULT)      /* int8 wherever the file has it */
+        o.precision = m->q ? BD_PRECISION_INT8 : BD_PRECISION_F32;
     if (o.precision == BD_PRECISION_INT8) {
         s->qk = bd_qu8_kernels_select(err, errlen);
         if (s->qk && (s->qnet = bd_qnetwork_new(m, s->in_h, s->in_w, o.output_stride,
@@ -81,7 +83,7 @@ bd_segmenter *bd_segmenter_new(const bd_model *m, const bd_segmenter_opts *opts,
         }
         if (s->qnet)            /* the float tensors are not read by the int8 network */
             bd_weights_release(m->file, BDW_DTYPE_F32);
-    } else if (o.precision == BD_PRECISION_DEFAULT || o.precision == BD_PRECISION_F32) {
+    } else if (o.precision == BD_PRECISION_F32) {
         s->net = bd_network_new(m, s->in_h, s->in_w, o.output_stride, err, errlen);
     } else {
         snprintf(err, errlen, "unknown precision %d", (int)o.precision);

@@ -32,7 +32,8 @@ const char *bd_model_class_name(const bd_model *m, int i);
 
 /* Which arithmetic runs the network. f32: the float network (every file). int8: the
  * uint8 network exactly as TFLite's reference integer kernels compute it (files converted
- * from a uint8 model; `backdrop info` lists a file's precisions). DEFAULT is f32 for now. */
+ * from a uint8 model; `backdrop info` lists a file's precisions). DEFAULT is int8 for the
+ * files that have it (0.33-0.68x the f32 time, README "Benchmarks"), f32 for the others. */
 typedef enum { BD_PRECISION_DEFAULT = 0, BD_PRECISION_F32, BD_PRECISION_INT8 } bd_precision;
 
 typedef struct bd_segmenter_opts {
@@ -44,7 +45,7 @@ typedef struct bd_segmenter_opts {
     int threads;                /* OpenMP threads; 0: OpenMP's default (all cores) */
     const bd_kernels *kernels;  /* NULL: bd_kernels_select() (best for this CPU or
                                    $BACKDROP_ISA); with int8 the float post-processing's */
-    bd_precision precision;     /* 0: default (f32) */
+    bd_precision precision;     /* 0: default (int8 where the file has it, else f32) */
     int release_after_run;      /* 1: hand the network's working memory back after each run
                                    (its results stay), so a photo job's peak memory is the
                                    network's or the compositor's, not their sum; the next
