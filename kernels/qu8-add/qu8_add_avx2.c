@@ -73,7 +73,7 @@ void bd_qu8_add_avx2(const uint8_t *a, const uint8_t *b, size_t n, uint8_t *out,
     const add8_ctx x = {in_scale_setup(p->a_zp, p->a_multiplier, p->a_shift),
                         in_scale_setup(p->b_zp, p->b_multiplier, p->b_shift)};
     const ptrdiff_t blocks = (ptrdiff_t)(n / 16);
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(guided)
     for (ptrdiff_t i = 0; i < blocks; i++) {
         const size_t at = (size_t)i * 16;
         _mm_storeu_si128((__m128i *)(void *)(out + at), add16(a + at, b + at, &x, p));

@@ -20,7 +20,7 @@ void bd_qu8_add_lut_avx2(const uint8_t *a, const uint8_t *b, size_t n, uint8_t *
 {
     const long chunks = (long)((n + CHUNK - 1) / CHUNK);
     const __m256i low = _mm256_set1_epi32(255);
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(guided)
     for (long ch = 0; ch < chunks; ch++) {
         const size_t end = (size_t)ch * CHUNK + CHUNK < n ? (size_t)ch * CHUNK + CHUNK : n;
         size_t i = (size_t)ch * CHUNK;

@@ -365,7 +365,7 @@ void QU8_DW_PACKED_NAME(const uint8_t *in, int h, int w, int c, uint8_t *out, in
     if (ox_hi < ox_lo)
         ox_hi = ox_lo;
     const size_t dc = (size_t)dilation * c, step = (size_t)stride * c;
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(guided)
     for (int oy = 0; oy < oh; oy++) {
         const uint8_t *src[3];            /* the three input rows (zrow outside the image) */
         for (int ky = 0; ky < 3; ky++) {

@@ -201,7 +201,7 @@ void bd_qu8_pwconv_packed_avx2(const uint8_t *in, int m, int k, uint8_t *out, in
     const int six = nb <= 2 || nb == 4, mr = six ? 6 : 4;
     const int tiles = (m + mr - 1) / mr;
     const int form = c.f.flt == 1 || c.f.flt == 2 ? c.f.flt + 2 * c.f.wide : 0;
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(guided)
     for (int ti = 0; ti < tiles; ti++) {
         switch (form) {
         case 1: tiles_of_rows(in, m, k, p, &c, ti, six, mr, nb, out, 1); break;

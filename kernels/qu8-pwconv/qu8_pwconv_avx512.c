@@ -242,7 +242,7 @@ void narrow(const uint8_t *in, int m, int k, uint8_t *out, int n, const int32_t 
     const __m512i cvec = _mm512_set1_epi8((char)(inl ? wfix : 0));
     const int pairs = (m + 1) / 2, tiles = (pairs + MP - 1) / MP;
     const __m512i bias = _mm512_shuffle_i64x2(_mm512_loadu_si512(b2), _mm512_loadu_si512(b2), 0x44);
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(guided)
     for (int ti = 0; ti < tiles; ti++) {
         const int p0 = ti * MP, np = pairs - p0 < MP ? pairs - p0 : MP;
         const uint8_t *row[MP][2];
@@ -362,7 +362,7 @@ void bd_qu8_pwconv_packed_avx512(const uint8_t *in, int m, int k, uint8_t *out, 
     /* (the sum form and the requantisation form constant in each loop) */
 #define ROWS(i, fm)                                                                         \
     do {                                                                                    \
-        _Pragma("omp parallel for schedule(static)")                                        \
+        _Pragma("omp parallel for schedule(guided)")                                        \
         for (int ti = 0; ti < tiles; ti++)                                                  \
             tile_rows(in, m, k, out, n, b2, pw, kg, kfull, nb, bstride, ti * MR, p, &f, i,  \
                       cvec, fm);                                                            \

@@ -36,7 +36,7 @@ void bd_qu8_quantize_f32_avx2(const float *x, size_t n, float scale, int32_t zp,
     const __m256 s = _mm256_set1_ps(scale);
     const __m256i z = _mm256_set1_epi32(zp);
     const long chunks = (long)((n + CHUNK - 1) / CHUNK);
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(guided)
     for (long ch = 0; ch < chunks; ch++) {
         const size_t end = (size_t)ch * CHUNK + CHUNK < n ? (size_t)ch * CHUNK + CHUNK : n;
         size_t i = (size_t)ch * CHUNK;

@@ -22,7 +22,7 @@ void bd_qu8_quantize_f32_avx512(const float *x, size_t n, float scale, int32_t z
     const __m512i z = _mm512_set1_epi32(zp), one = _mm512_set1_epi32(1);
     const __m512i zero = _mm512_setzero_si512(), max8 = _mm512_set1_epi32(255);
     const long chunks = (long)((n + CHUNK - 1) / CHUNK);
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(guided)
     for (long ch = 0; ch < chunks; ch++) {
         const size_t end = (size_t)ch * CHUNK + CHUNK < n ? (size_t)ch * CHUNK + CHUNK : n;
         for (size_t i = (size_t)ch * CHUNK; i < end; i += 16) {

@@ -231,10 +231,10 @@ static void stem_im2col_row(const bd_net_plan *pl, const uint8_t *in, int oy, in
 }
 
 /* The stem, 3x3 stride 2, as a matrix product when the table packed it: each thread takes
- * a range of output rows and, a few rows at a time (STEM_CHUNK bytes, so they stay in L2),
- * gathers their 3x3 x cin input patches (im2col, stem_im2col_row) into its share of the
- * `depthwise` buffer, free at this point, and multiplies them by the packed weights (the
- * kernel's own parallel loop, nested, runs on this thread alone). The same integer sums as
+ * a few output rows at a time (STEM_CHUNK bytes, so they stay in L2; the next chunk goes to
+ * the first thread free), gathers their 3x3 x cin input patches (im2col, stem_im2col_row)
+ * into its share of the `depthwise` buffer, free at this point, and multiplies them by the
+ * packed weights (the kernel's own parallel loop, nested, runs on this thread alone). The same integer sums as
  * the direct convolution. Returns 0 if it did not apply. */
 #define STEM_CHUNK (64 * 1024)
 #define STEM_SLACK 16            /* bytes past a chunk's rows that its gather may write */
@@ -258,13 +258,14 @@ static int stem_packed(const bd_qnetwork *n, const bd_qu8_kernels *k, const uint
         return 0;
     uint8_t *scratch = bd_qnetwork_buffer(n, Q_DEPTHWISE);
     const bd_qu8_conv *conv = &n->q->stem.conv;
+    const int chunks = (pl->stem_h + chunk - 1) / chunk;
     #pragma omp parallel num_threads(threads) if (threads > 1)
     {
-        const int t = omp_get_thread_num();
-        const int r0 = pl->stem_h * t / threads, r1 = pl->stem_h * (t + 1) / threads;
-        uint8_t *col = scratch + (size_t)t * share;
-        for (int y0 = r0; y0 < r1; y0 += chunk) {
-            const int rows = r1 - y0 < chunk ? r1 - y0 : chunk;
+        uint8_t *col = scratch + (size_t)omp_get_thread_num() * share;
+        /* (chunks handed out as threads come free: a busier core does fewer) */
+        #pragma omp for schedule(dynamic, 1)
+        for (int ci = 0; ci < chunks; ci++) {
+            const int y0 = ci * chunk, rows = pl->stem_h - y0 < chunk ? pl->stem_h - y0 : chunk;
             for (int r = 0; r < rows; r++)
                 stem_im2col_row(pl, in, y0 + r, kk, (uint8_t)conv->in_zp, col + (size_t)r * row);
             k->pwconv_packed(col, rows * ow, kk, out + (size_t)y0 * ow * cout, cout, n->pw[0], conv);
