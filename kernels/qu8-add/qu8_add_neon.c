@@ -47,7 +47,7 @@ void bd_qu8_add_neon(const uint8_t *a, const uint8_t *b, size_t n, uint8_t *out,
     const add_consts k = {vdupq_n_u8((uint8_t)p->a_zp), vdupq_n_u8((uint8_t)p->b_zp),
                           qu8_rq4_setup(&ra, 0), qu8_rq4_setup(&rb, 0), qu8_rq4_setup(&p->rq, 0)};
     const long chunks = (long)((n + CHUNK - 1) / CHUNK);
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(guided)
     for (long ch = 0; ch < chunks; ch++) {
         size_t i = (size_t)ch * CHUNK;
         const size_t end = n - i > CHUNK ? i + CHUNK : n;

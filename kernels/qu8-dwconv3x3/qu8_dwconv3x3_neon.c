@@ -158,7 +158,7 @@ void bd_qu8_dwconv3x3_neon(const uint8_t *in, int h, int w, int c, uint8_t *out,
     const int span = w - 2 * dilation + pad_left;          /* s ox < span */
     int in_hi = span > 0 ? (span - 1) / stride + 1 : 0;
     in_hi = in_hi < ow ? in_hi : ow;
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(guided)
     for (int oy = 0; oy < oh; oy++) {
         uint8_t zbuf[16];
         memset(zbuf, (int)p->in_zp, sizeof zbuf);

@@ -130,7 +130,7 @@ void bd_qu8_pwconv_packed_neon(const uint8_t *in, int m, int k, uint8_t *out, in
     const int16_t *pw = (const int16_t *)(const void *)((const char *)packed + blocks8(n) * 8 * sizeof(int32_t));
     const qu8_rq4 f = qu8_rq4_setup(&p->rq, 0);
     const size_t nb8 = blocks8(n);
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(guided)
     for (int i0 = 0; i0 < m; i0 += 4) {
         const int mr = m - i0 < 4 ? m - i0 : 4;
         for (size_t b = 0; b < nb8; b += 2)
@@ -270,7 +270,7 @@ void bd_qu8_pwconv_packed_neondot(const uint8_t *in, int m, int k, uint8_t *out,
     const uint8_t *pw = (const uint8_t *)packed + blocks16(n) * 16 * sizeof(int32_t);
     const size_t kg = groups(k);
     const qu8_rq4 f = qu8_rq4_setup(&p->rq, 0);
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(guided)
     for (int i0 = 0; i0 < m; i0 += 4) {
         const int mr = m - i0 < 4 ? m - i0 : 4;
         int32_t fix[4] = {0, 0, 0, 0};     /* - w_zp * (the row's byte sum), modulo 2^32 */

@@ -40,7 +40,7 @@ void bd_qu8_quantize_f32_neon(const float *x, size_t n, float scale, int32_t zp,
     const float32x4_t s = vdupq_n_f32(scale);
     const int32x4_t z = vdupq_n_s32(zp);
     const long chunks = (long)((n + CHUNK - 1) / CHUNK);
-    #pragma omp parallel for schedule(static)
+    #pragma omp parallel for schedule(guided)
     for (long ch = 0; ch < chunks; ch++) {
         size_t i = (size_t)ch * CHUNK;
         const size_t end = n - i > CHUNK ? i + CHUNK : n;
