@@ -171,10 +171,8 @@ static void pixel(const uint8_t *const tap[9], int c, const dw_block *blk, const
 static inline __m256i rq_mode(__m256i acc, const qu8_rq8 *f, const bd_qu8_requant *rq,
                               const int mode)
 {
-    if (mode == 4)                   /* the float form: in lo..hi already */
-        return qu8_rq8_float(acc, f);
-    if (mode == 5)                   /* unclamped (rq->fwide): the packs saturate */
-        return qu8_rq8_float_wide(acc, f);
+    if (mode >= 4)                   /* the float form: 4 clamped, 5 not (rq->fwide) */
+        return qu8_rq8_float(acc, f, mode == 5 ? 3 : 1);
     const __m256i v = mode & 1 ? qu8_rq8_fast(acc, f, 0) : qu8_up8_raw(acc, rq);
     return mode & 2 ? _mm256_min_epi32(_mm256_max_epi32(v, f->lo), f->hi) : v;
 }

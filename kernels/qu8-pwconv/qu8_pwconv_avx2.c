@@ -63,9 +63,7 @@ typedef struct {
  * packs of qu8_bytes8 / qu8_bytes16). */
 static inline __m256i rq_form(__m256i acc, const pw_ctx *c, const int form)
 {
-    return form == 1 ? qu8_rq8_float(acc, &c->f) : form == 2 ? qu8_rq8_float2(acc, &c->f)
-         : form == 3 ? qu8_rq8_float_wide(acc, &c->f) : form == 4 ? qu8_rq8_float2_wide(acc, &c->f)
-                     : qu8_rq8_any(acc, &c->f, c->rq, 0);
+    return form ? qu8_rq8_float(acc, &c->f, form) : qu8_rq8_any(acc, &c->f, c->rq, 0);
 }
 
 static inline __attribute__((always_inline))
@@ -200,7 +198,7 @@ void bd_qu8_pwconv_packed_avx2(const uint8_t *in, int m, int k, uint8_t *out, in
      * where there are only 1, 2 or 4 blocks, 6 rows x 2 (or 1) blocks */
     const int six = nb <= 2 || nb == 4, mr = six ? 6 : 4;
     const int tiles = (m + mr - 1) / mr;
-    const int form = c.f.flt == 1 || c.f.flt == 2 ? c.f.flt + 2 * c.f.wide : 0;
+    const int form = qu8_rq8_float_form(&c.f);
     #pragma omp parallel for schedule(guided)
     for (int ti = 0; ti < tiles; ti++) {
         switch (form) {

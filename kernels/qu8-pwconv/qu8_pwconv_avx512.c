@@ -64,9 +64,7 @@ void bd_qu8_pw_pack_avx512(const uint8_t *w, const int32_t *bias, int k, int n,
  * clamped, rq->fwide): the packs and the byte clamp after them make each exact */
 static inline __m512i rq16(__m512i acc, const qu8_rq16 *f, const int form)
 {
-    return form == 1 ? qu8_rq16_float(acc, f) : form == 2 ? qu8_rq16_float2(acc, f)
-         : form == 3 ? qu8_rq16_float_wide(acc, f) : form == 4 ? qu8_rq16_float2_wide(acc, f)
-                     : qu8_rq16_core(acc, f);
+    return form ? qu8_rq16_float(acc, f, form) : qu8_rq16_core(acc, f);
 }
 
 /* 16 bytes of a row: form 1 / 2 the float forms (already in lo..hi), else the one-rounding
@@ -74,7 +72,7 @@ static inline __m512i rq16(__m512i acc, const qu8_rq16 *f, const int form)
 static inline __m128i bytes16(__m512i acc, const qu8_rq16 *f, const bd_qu8_requant *rq,
                               const int form)
 {
-    return form ? _mm512_cvtepi32_epi8(rq16(acc, f, form > 2 ? form - 2 : form))  /* (clamped) */
+    return form ? _mm512_cvtepi32_epi8(qu8_rq16_float(acc, f, form > 2 ? form - 2 : form))  /* (clamped) */
          : f->fast ? _mm512_cvtepi32_epi8(qu8_rq16_clamp(qu8_rq16_core(acc, f), f))
                    : requant16(acc, rq);
 }
@@ -367,7 +365,7 @@ void bd_qu8_pwconv_packed_avx512(const uint8_t *in, int m, int k, uint8_t *out, 
             tile_rows(in, m, k, out, n, b2, pw, kg, kfull, nb, bstride, ti * MR, p, &f, i,  \
                       cvec, fm);                                                            \
     } while (0)
-    const int form = f.flt == 1 || f.flt == 2 ? f.flt + 2 * f.wide : 0;
+    const int form = qu8_rq16_float_form(&f);
     switch (form * 2 + inl) {
     case 0: ROWS(0, 0); break;
     case 1: ROWS(1, 0); break;

@@ -64,11 +64,6 @@ static inline __m256i qu8_mbqm8(__m256i acc, const bd_qu8_requant *rq)
     return hm;
 }
 
-static inline __m128i requant8(__m256i acc, const bd_qu8_requant *rq)
-{
-    return qu8_finish8(qu8_mbqm8(acc, rq), rq);
-}
-
 /* The depthwise requantisation (shift rounded half up) + the zero point, not clamped. */
 static inline __m256i qu8_up8_raw(__m256i acc, const bd_qu8_requant *rq)
 {
@@ -78,18 +73,6 @@ static inline __m256i qu8_up8_raw(__m256i acc, const bd_qu8_requant *rq)
         hm = _mm256_sra_epi32(_mm256_add_epi32(hm, _mm256_set1_epi32((int32_t)(UINT32_C(1) << (right - 1)))),
                               _mm_cvtsi32_si128(right));
     return _mm256_add_epi32(hm, _mm256_set1_epi32(rq->out_zp));
-}
-
-/* The same, clamped, as int32 lanes. */
-static inline __m256i qu8_up8(__m256i acc, const bd_qu8_requant *rq)
-{
-    const __m256i v = qu8_up8_raw(acc, rq);
-    return _mm256_min_epi32(_mm256_max_epi32(v, _mm256_set1_epi32(rq->lo)), _mm256_set1_epi32(rq->hi));
-}
-
-static inline __m128i requant8_up(__m256i acc, const bd_qu8_requant *rq)
-{
-    return qu8_bytes8(qu8_up8(acc, rq));
 }
 
 /* ---- one rounding instead of two, where that is provably the same result ----
@@ -143,34 +126,24 @@ static inline qu8_rq8 qu8_rq8_setup(const bd_qu8_requant *rq, int upward)
     return f;
 }
 
-/* The float32 form (bd_qu8_requant_float, f->flt == 1): the accumulator clamped into the
- * window, converted (exactly: |acc| < 2^24), one fused multiply-add, rounded to nearest
- * even; already in lo..hi, zero point included. */
-static inline __m256i qu8_rq8_float(__m256i acc, const qu8_rq8 *f)
+/* The float32 form (bd_qu8_requant_float), `form` a constant once inlined:
+ *   1  rq->flt 1: the accumulator clamped into the window, converted (exactly: |acc| < 2^24),
+ *      one fused multiply-add, rounded to nearest even; in lo..hi, zero point included;
+ *   2  rq->flt 2: the same with fcn where the clamped accumulator is negative (vblendvps
+ *      picks by the sign bit);
+ *   3, 4  1 and 2 without the clamp (rq->fwide): outside the window the result is only
+ *      beyond 0 or 255, so the saturating packs to bytes must follow. */
+static inline __m256i qu8_rq8_float(__m256i acc, const qu8_rq8 *f, const int form)
 {
-    const __m256i a = _mm256_min_epi32(_mm256_max_epi32(acc, f->alo), f->ahi);
-    return _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_cvtepi32_ps(a), f->fm, f->fc));
-}
-
-/* rq->fwide: no clamp of the accumulator (results outside 0..255 only where the output is
- * 0 or 255: the saturating packs to bytes must follow) */
-static inline __m256i qu8_rq8_float_wide(__m256i acc, const qu8_rq8 *f)
-{
-    return _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), f->fm, f->fc));
-}
-
-static inline __m256i qu8_rq8_float2_wide(__m256i acc, const qu8_rq8 *f)
-{
-    const __m256 c = _mm256_blendv_ps(f->fc, f->fcn, _mm256_castsi256_ps(acc));
-    return _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_cvtepi32_ps(acc), f->fm, c));
-}
-
-/* flt 2: fcn where the clamped accumulator is negative (vblendvps picks by the sign bit) */
-static inline __m256i qu8_rq8_float2(__m256i acc, const qu8_rq8 *f)
-{
-    const __m256i a = _mm256_min_epi32(_mm256_max_epi32(acc, f->alo), f->ahi);
-    const __m256 c = _mm256_blendv_ps(f->fc, f->fcn, _mm256_castsi256_ps(a));
+    const __m256i a = form > 2 ? acc : _mm256_min_epi32(_mm256_max_epi32(acc, f->alo), f->ahi);
+    const __m256 c = form % 2 == 0 ? _mm256_blendv_ps(f->fc, f->fcn, _mm256_castsi256_ps(a)) : f->fc;
     return _mm256_cvtps_epi32(_mm256_fmadd_ps(_mm256_cvtepi32_ps(a), f->fm, c));
+}
+
+/* The float form rq allows, 1..4 as above (the unclamped one where it can), or 0: none. */
+static inline int qu8_rq8_float_form(const qu8_rq8 *f)
+{
+    return f->flt == 1 || f->flt == 2 ? f->flt + 2 * f->wide : 0;
 }
 
 /* requantised + zero point (f->fast only), clamped if `clamp` (a constant once inlined) */
@@ -192,8 +165,8 @@ static inline __m256i qu8_rq8_any(__m256i acc, const qu8_rq8 *f, const bd_qu8_re
                                   int upward)
 {
     __m256i v;
-    if (f->flt)
-        return f->flt == 2 ? qu8_rq8_float2(acc, f) : qu8_rq8_float(acc, f);
+    if (f->flt)                      /* (clamped: the caller's packs need not saturate) */
+        return qu8_rq8_float(acc, f, f->flt == 2 ? 2 : 1);
     if (f->fast)
         v = qu8_rq8_fast(acc, f, 0);
     else

@@ -69,7 +69,7 @@ typedef struct {
     __m512i m, c, lo, hi, odd;
     __m128i left, sh;
     int fast, has_left;
-    int flt;                         /* rq->flt: the float32 form, qu8_rq16_float */
+    int flt;                         /* rq->flt: the float32 form (qu8_rq16_float) */
     int wide;                        /* rq->fwide */
     __m512i alo, ahi;
     __m512 fm, fc, fcn;
@@ -101,42 +101,24 @@ static inline qu8_rq16 qu8_rq16_setup(const bd_qu8_requant *rq, int upward)
     return f;
 }
 
-/* The float32 form (bd_qu8_requant_float, f->flt == 1): clamp the accumulator into the
- * window, convert, one fused multiply-add and the conversion back, both rounding to
- * nearest even by their own encoding (not the MXCSR mode); the result is in lo..hi with the
- * zero point. */
-static inline __m512i qu8_rq16_float(__m512i acc, const qu8_rq16 *f)
+/* The float32 form (bd_qu8_requant_float), `form` as qu8_rq8_float's (1: clamp into the
+ * window, 2: and fcn below zero, 3 and 4: the same without the clamp, for results that go
+ * through saturating packs); the fma and the conversion round to nearest even by their own
+ * encoding, not by the MXCSR mode. */
+static inline __m512i qu8_rq16_float(__m512i acc, const qu8_rq16 *f, const int form)
 {
-    const __m512i a = _mm512_min_epi32(_mm512_max_epi32(acc, f->alo), f->ahi);
-    const __m512 y = _mm512_fmadd_round_ps(_mm512_cvtepi32_ps(a), f->fm, f->fc,
-                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    return _mm512_cvt_roundps_epi32(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-}
-
-/* rq->fwide: without the accumulator clamp, for results that go through saturating packs */
-static inline __m512i qu8_rq16_float_wide(__m512i acc, const qu8_rq16 *f)
-{
-    const __m512 y = _mm512_fmadd_round_ps(_mm512_cvtepi32_ps(acc), f->fm, f->fc,
-                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    return _mm512_cvt_roundps_epi32(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-}
-
-static inline __m512i qu8_rq16_float2_wide(__m512i acc, const qu8_rq16 *f)
-{
-    const __m512 c = _mm512_mask_blend_ps(_mm512_movepi32_mask(acc), f->fc, f->fcn);
-    const __m512 y = _mm512_fmadd_round_ps(_mm512_cvtepi32_ps(acc), f->fm, c,
-                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    return _mm512_cvt_roundps_epi32(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-}
-
-/* flt 2: fcn where the clamped accumulator is negative */
-static inline __m512i qu8_rq16_float2(__m512i acc, const qu8_rq16 *f)
-{
-    const __m512i a = _mm512_min_epi32(_mm512_max_epi32(acc, f->alo), f->ahi);
-    const __m512 c = _mm512_mask_blend_ps(_mm512_movepi32_mask(a), f->fc, f->fcn);
+    const __m512i a = form > 2 ? acc : _mm512_min_epi32(_mm512_max_epi32(acc, f->alo), f->ahi);
+    const __m512 c = form % 2 == 0 ? _mm512_mask_blend_ps(_mm512_movepi32_mask(a), f->fc, f->fcn)
+                                   : f->fc;
     const __m512 y = _mm512_fmadd_round_ps(_mm512_cvtepi32_ps(a), f->fm, c,
                                            _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
     return _mm512_cvt_roundps_epi32(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
+/* The float form rq allows, 1..4, or 0: none. */
+static inline int qu8_rq16_float_form(const qu8_rq16 *f)
+{
+    return f->flt == 1 || f->flt == 2 ? f->flt + 2 * f->wide : 0;
 }
 
 

@@ -70,7 +70,10 @@ static const uint8_t *pw_weight(const bd_qnetwork *n, int idx)
     return idx == PW_CONCAT_PROJ ? w + (size_t)n->m->image_pooling.cout * n->m->concat_projection.cout : w;
 }
 
-/* Packs every 1x1 layer's weights for table k (once per table); 0, or -1 out of memory. */
+/* Packs for table k, once per table, what it takes packed: every 1x1 layer's weights, the
+ * depthwise weights, the residual ADDs' tables; 0, or -1 out of memory. */
+static size_t round64(size_t b) { return (b + 63) / 64 * 64; }
+
 static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
 {
     if (n->packed_for == k)
@@ -91,17 +94,17 @@ static int pack_for(bd_qnetwork *n, const bd_qu8_kernels *k)
         size_t sz = k->pw_packed_size(kk, nn);
         if (sz) {
             off[i] = total;
-            total += (sz + 63) / 64 * 64;
+            total += round64(sz);
         }
     }
     size_t lut_off[MNV2_BLOCKS];
     for (int i = 0; i < MNV2_BLOCKS; i++) {     /* the depthwise weights, where it packs */
         dw_off[i] = total;
         if (k->dw_packed_size)
-            total += (k->dw_packed_size(n->m->blocks[i].depthwise.cout) + 63) / 64 * 64;
+            total += round64(k->dw_packed_size(n->m->blocks[i].depthwise.cout));
         lut_off[i] = total;                     /* the residual ADD's table, where it has one */
         if (k->add_lut && n->q->blocks[i].has_add)
-            total += (BD_QU8_ADD_LUT_BYTES + 63) / 64 * 64;
+            total += round64(BD_QU8_ADD_LUT_BYTES);
     }
     if (total && posix_memalign((void **)&n->packed, 64, total)) {
         n->packed = NULL;
@@ -177,7 +180,7 @@ void bd_qnetwork_dw_run(const bd_qnetwork *n, const bd_qu8_kernels *k, int i, co
 
 /* One output row oy of the stem's im2col: per output pixel the 3 x 3 x cin input bytes in
  * the weights' (ky, kx, ci) order, then the padding up to kk (STEM_K); taps outside the
- * image hold in_zp. Pixels whose window is inside take three plain copies. */
+ * image hold in_zp. Pixels whose window is inside take three copies (RGB: 16-byte moves). */
 static void stem_im2col_row(const bd_net_plan *pl, const uint8_t *in, int oy, int kk,
                             uint8_t zp, uint8_t *col)
 {
@@ -205,16 +208,9 @@ static void stem_im2col_row(const bd_net_plan *pl, const uint8_t *in, int oy, in
                 d[27] = zp;                   /* kk = 28 */
                 continue;
             }
-            if (cin == 3) {
-                d[27] = zp;
-                memcpy(d, src[0] + o, 9);
-                memcpy(d + 9, src[1] + o, 9);
-                memcpy(d + 18, src[2] + o, 9);
-            } else {
-                memset(d + 9 * cin, zp, (size_t)(kk - 9 * cin));
-                for (int ky = 0; ky < 3; ky++)
-                    memcpy(d + (size_t)ky * 3 * cin, src[ky] + o, 3 * (size_t)cin);
-            }
+            memset(d + 9 * cin, zp, (size_t)(kk - 9 * cin));
+            for (int ky = 0; ky < 3; ky++)
+                memcpy(d + (size_t)ky * 3 * cin, src[ky] + o, 3 * (size_t)cin);
             continue;
         }
         memset(d + 9 * cin, zp, (size_t)(kk - 9 * cin));
